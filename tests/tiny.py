@@ -1,0 +1,113 @@
+"""Tiny offline stand-ins for MultiNERD and a pretrained encoder, for tests and CPU smoke runs.
+
+    python tests/tiny.py data ASSETS_DIR [--lang en]   # train/val/test JSONL in the hub's format
+    python tests/tiny.py model MODEL_DIR               # a randomly initialised BERT + fast tokenizer
+"""
+import json
+import random
+from pathlib import Path
+from typing import Dict, List
+
+import typer
+
+from multinerd import ENTITY_TYPES, SPLITS, TAG_IDS, hub_filename
+
+# A few names per type; sentences put one or two of them into simple frames.
+NAMES: Dict[str, List[str]] = {
+    "PER": ["Barack Obama", "Marie Curie", "Alan Turing"],
+    "ORG": ["the United Nations", "Google", "Real Madrid"],
+    "LOC": ["Paris", "New York", "the Alps"],
+    "ANIM": ["dog", "red fox", "eagle"],
+    "BIO": ["bacteria", "fungus"],
+    "CEL": ["Mars", "the Moon"],
+    "DIS": ["malaria", "influenza"],
+    "EVE": ["World War II", "the Olympics"],
+    "FOOD": ["pizza", "sushi"],
+    "INST": ["violin", "piano"],
+    "MEDIA": ["Star Wars", "Hamlet"],
+    "MYTH": ["Zeus", "Thor"],
+    "PLANT": ["oak", "rose"],
+    "TIME": ["the Middle Ages", "Renaissance"],
+    "VEHI": ["Boeing 747", "Titanic"],
+}
+FRAMES = ["{} was mentioned near {} .", "People often talk about {} and {} .", "In 1990 , {} met {} ."]
+FILLER = ["The", "report", "said", "nothing", "new", "today", "."]
+
+
+def _tagged(name: str, label: str) -> List[tuple]:
+    words = name.split()
+    return [(w, TAG_IDS[("B-" if i == 0 else "I-") + label]) for i, w in enumerate(words)]
+
+
+def sentences(n: int, lang: str, seed: int) -> List[dict]:
+    """n hub-format records covering every entity type; every fifth one has no entity."""
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        if i % 5 == 4:
+            pairs = [(w, 0) for w in FILLER]
+        else:
+            labels = [ENTITY_TYPES[i % len(ENTITY_TYPES)], rng.choice(ENTITY_TYPES)]
+            frame = rng.choice(FRAMES).split()
+            pairs = []
+            for word in frame:
+                if word == "{}":
+                    label = labels.pop(0)
+                    pairs += _tagged(rng.choice(NAMES[label]), label)
+                else:
+                    pairs.append((word, 0))
+        records.append({"tokens": [w for w, _ in pairs], "ner_tags": [t for _, t in pairs], "lang": lang})
+    return records
+
+
+def write_jsonl(path: Path, records: List[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf8") as file:
+        for record in records:
+            file.write(json.dumps(record) + "\n")
+
+
+def write_data(assets_dir: Path, lang: str = "en", sizes=(60, 20, 20)) -> None:
+    """Write tiny train/val/test JSONL files as fetch would leave them in assets/."""
+    for seed, (split, n) in enumerate(zip(SPLITS, sizes)):
+        write_jsonl(assets_dir / hub_filename(split, lang), sentences(n, lang, seed))
+
+
+def write_model(model_dir: Path) -> None:
+    """Save a randomly initialised 2-layer BERT (hidden size 32) with a fast WordPiece tokenizer."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    words = sorted({w for names in NAMES.values() for name in names for w in name.split()}
+                   | {w for frame in FRAMES for w in frame.split()} | set(FILLER))
+    chars = sorted({c for w in words for c in w})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words + chars + [f"##{c}" for c in chars]
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf8")
+    tokenizer = BertTokenizerFast(vocab_file=str(model_dir / "vocab.txt"), do_lower_case=False)
+    tokenizer.save_pretrained(model_dir)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(model_dir)
+
+
+app = typer.Typer()
+
+
+@app.command()
+def data(assets_dir: Path, lang: str = "en"):
+    """Write tiny MultiNERD-format train/val/test files."""
+    write_data(assets_dir, lang)
+
+
+@app.command()
+def model(model_dir: Path):
+    """Write a tiny randomly initialised BERT with its tokenizer."""
+    write_model(model_dir)
+
+
+if __name__ == "__main__":
+    app()
