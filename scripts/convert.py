@@ -15,16 +15,13 @@ from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
 
+from errors import InputError, fail
 from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 
 
 class Tagset(str, Enum):
     full = "full"
     five = "five"
-
-
-class InputError(Exception):
-    """Bad input, with a message that names FILE:LINE and the problem."""
 
 
 def _field(record: dict, name: str, where: str) -> list:
@@ -80,7 +77,7 @@ def convert(input_path: Path, output_path: Path, tagset: str, lang: Optional[str
     sentences = 0
     spaced = lang not in UNSPACED_LANGS
     for tokens, tags in read_sentences(input_path, lang):
-        doc = Doc(vocab, words=tokens, spaces=[spaced] * len(tokens))
+        doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
         spans = keep_types(iob_spans(tags), tagset)
         # Every token outside the kept spans is O: sentences without entities teach precision.
         doc.set_ents([Span(doc, start, end, label) for start, end, label in spans], default="outside")
@@ -105,11 +102,11 @@ def main(
 ):
     """Convert MultiNERD JSONL to a spaCy DocBin for system A (full) or B (five)."""
     if not input_path.is_file():
-        msg.fail(f"{input_path}: no such file", exits=1)
+        fail(f"{input_path}: no such file")
     try:
         sentences, counts = convert(input_path, output_path, tagset.value, lang)
     except InputError as err:
-        msg.fail(str(err), exits=1)
+        fail(str(err))
     msg.good(f"Wrote {output_path}: {sentences} sentences, {sum(counts.values())} entities ({tagset.value})")
     for label in TAGSETS[tagset.value]:
         print(f"{label:<6}{counts[label]:>9}")

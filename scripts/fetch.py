@@ -15,11 +15,8 @@ from typing import Iterator, List
 import typer
 from wasabi import msg
 
+from errors import InputError, fail
 from multinerd import HUB_DATASET, LANGS, SPLITS, TAG_IDS, hub_filename, tsv_filename
-
-
-class InputError(Exception):
-    """Bad input, with a message that names FILE:LINE and the problem."""
 
 
 def read_tsv(path: Path, lang: str) -> Iterator[dict]:
@@ -78,7 +75,7 @@ def main(
 ):
     """Put MultiNERD's train/val/test JSONL files for LANG into ASSETS_DIR."""
     if lang not in LANGS:
-        msg.fail(f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)}", exits=1)
+        fail(f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)}")
     assets_dir.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
         dest = assets_dir / hub_filename(split, lang)
@@ -89,19 +86,18 @@ def main(
             try:
                 tsv_to_jsonl(tsv, dest, lang)
             except InputError as err:
-                msg.fail(str(err), exits=1)
+                fail(str(err))
             msg.good(f"Converted {tsv} to {dest}")
         else:
             try:
                 download(split, lang, dest)
             except OSError as err:  # the hub's HTTP, connection and offline errors are all OSErrors
                 wanted = ", ".join(hub_filename(s, lang) for s in SPLITS)
-                msg.fail(
+                fail(
                     f"Could not download {split}/{hub_filename(split, lang)} from the Hugging Face "
                     f"dataset {HUB_DATASET} ({type(err).__name__}). Without hub access, put {wanted} "
                     f"(the hub's JSONL files) or {', '.join(tsv_filename(s, lang) for s in SPLITS)} "
-                    f"(the original TSV release) into {assets_dir}/",
-                    exits=1,
+                    f"(the original TSV release) into {assets_dir}/"
                 )
             msg.good(f"Downloaded {dest}")
 
