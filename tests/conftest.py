@@ -20,22 +20,31 @@ def tiny_model(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def project_run(tmp_path_factory, tiny_model):
-    """A copy of the project after `weasel run all` on tiny data, on the CPU, for a few steps."""
-    project = copy_project(tmp_path_factory.mktemp("project"))
+def run_workflow(project, *extra_args):
+    """`weasel run all` on tiny data, on the CPU, for a few steps; returns (project, args, result)."""
     write_data(project / "assets")
     args = [sys.executable, "-m", "weasel", "run", "all", ".", "--vars.gpu_id", "-1",
-            "--vars.transformer", tiny_model, "--vars.max_steps", MAX_STEPS]  # fmt: skip
+            "--vars.max_steps", MAX_STEPS, *extra_args]  # fmt: skip
     result = run(args, cwd=project, env={"SPACY_CONFIG_OVERRIDES": TRAIN_OVERRIDES}, check=True)
     return project, args, result
 
 
 @pytest.fixture(scope="session")
+def project_run(tmp_path_factory, tiny_model):
+    """A copy of the project after `weasel run all` with the transformer pipeline (tiny model)."""
+    return run_workflow(copy_project(tmp_path_factory.mktemp("trf")), "--vars.transformer", tiny_model)
+
+
+@pytest.fixture(scope="session")
+def cnn_project_run(tmp_path_factory):
+    """A copy of the project after `weasel run all . --vars.pipeline cnn`."""
+    return run_workflow(copy_project(tmp_path_factory.mktemp("cnn")), "--vars.pipeline", "cnn")
+
+
+@pytest.fixture(scope="session")
 def installed_wheels(tmp_path_factory, project_run) -> Path:
     """Both wheels pip-installed into a folder of their own (put it on PYTHONPATH to load them)."""
-    project, _, _ = project_run
     target = tmp_path_factory.mktemp("site")
-    wheels = sorted(project.glob("packages/*/dist/*.whl"))
+    wheels = list(project_run[0].glob("packages/**/*.whl"))
     run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, *wheels], check=True)
     return target

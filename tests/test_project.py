@@ -23,8 +23,8 @@ def test_workflow_builds_both_wheels(project_run):
     project, _, _ = project_run
     for system in SYSTEMS:
         assert (project / f"corpus/{system}/test.spacy").exists()
-        assert (project / f"training/{system}/model-best/config.cfg").exists()
-        wheels = list(project.glob(f"packages/en_multinerd_{system}-0.1.0/dist/*.whl"))
+        assert (project / f"training/trf/{system}/model-best/config.cfg").exists()
+        wheels = list(project.glob(f"packages/trf/{system}/en_multinerd_{system}-0.1.0/dist/*.whl"))
         assert [w.name for w in wheels] == [f"en_multinerd_{system}-0.1.0-py3-none-any.whl"]
 
 
@@ -48,7 +48,7 @@ def test_wheel_loads_by_name_with_its_labels_and_test_scores(project_run, instal
     assert meta["name"] == f"multinerd_{system}" and meta["lang"] == "en"
     assert meta["license"] == "CC BY-NC-SA 4.0"
     assert meta["sources"][0]["url"] == "https://huggingface.co/datasets/Babelscape/multinerd"
-    test_scores = srsly.read_json(project / f"training/{system}/test_scores.json")
+    test_scores = srsly.read_json(project / f"training/trf/{system}/test_scores.json")
     assert meta["performance"]["ents_f"] == test_scores["ents_f"]
     assert meta["performance"]["ents_per_type"] == test_scores["ents_per_type"]
     assert meta["multinerd"]["tagset"] == tagset and meta["multinerd"]["labels"] == list(TAGSETS[tagset])
