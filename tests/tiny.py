@@ -73,25 +73,40 @@ def write_data(assets_dir: Path, lang: str = "en", sizes=(60, 20, 20)) -> None:
         write_jsonl(assets_dir / hub_filename(split, lang), sentences(n, lang, seed))
 
 
-def write_model(model_dir: Path) -> None:
-    """Save a randomly initialised 2-layer BERT (hidden size 32) with a fast WordPiece tokenizer."""
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# BertConfig settings of the tiny encoder; the rest are BertConfig's defaults (bert-base's size).
+TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+
+
+def write_bert(model_dir: Path, pieces: List[str], vocab_size: int = 0, **config) -> None:
+    """Save a randomly initialised BERT with a fast WordPiece tokenizer.
+
+    The vocabulary is the special tokens, `pieces` (words or ##suffixes), then every character of them
+    alone and as a ##suffix, padded with [unusedN] entries to vocab_size (0: no padding). `config`
+    sets BertConfig's other fields.
+    """
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    words = sorted({w for names in NAMES.values() for name in names for w in name.split()}
-                   | {w for frame in FRAMES for w in frame.split()} | set(FILLER))
-    chars = sorted({c for w in words for c in w})
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words + chars + [f"##{c}" for c in chars]
+    chars = sorted({c for piece in pieces for c in piece.removeprefix("##")})
+    vocab = list(dict.fromkeys(SPECIAL_TOKENS + pieces + chars + [f"##{c}" for c in chars]))
+    if vocab_size:
+        if len(vocab) > vocab_size:
+            raise ValueError(f"{len(vocab)} vocabulary entries do not fit vocab_size {vocab_size}")
+        vocab += [f"[unused{i}]" for i in range(vocab_size - len(vocab))]
     model_dir.mkdir(parents=True, exist_ok=True)
-    (model_dir / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf8")
+    (model_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
     tokenizer = BertTokenizerFast(vocab_file=str(model_dir / "vocab.txt"), do_lower_case=False)
     tokenizer.save_pretrained(model_dir)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512,
-    )  # fmt: skip
     torch.manual_seed(0)
-    BertModel(config).save_pretrained(model_dir)
+    BertModel(BertConfig(vocab_size=len(vocab), **config)).save_pretrained(model_dir)
+
+
+def write_model(model_dir: Path) -> None:
+    """Save a randomly initialised 2-layer BERT (hidden size 32) with a fast WordPiece tokenizer."""
+    words = sorted({w for names in NAMES.values() for name in names for w in name.split()}
+                   | {w for frame in FRAMES for w in frame.split()} | set(FILLER))
+    write_bert(model_dir, words, **TINY_BERT)
 
 
 app = typer.Typer()
