@@ -136,11 +136,10 @@ def time_steps(step_words: Iterator[int], warmup_steps: int, steps: int, sync: C
     return words / (perf_counter() - start), words / steps
 
 
-def train_ours(model_dir: Path, train_path: Path, pipeline_dir: Path, gpu_id: int, warmup_steps: int,
-               steps: int, sync: Callable) -> Tuple[float, float]:  # fmt: skip
-    """Train configs/trf.cfg with spaCy's training loop and save it; returns time_steps' figures."""
-    overrides = {"paths.train": str(train_path), "paths.dev": str(train_path), "paths.transformer": str(model_dir)}
-    nlp = init_nlp(load_config(CONFIG, overrides=overrides), use_gpu=gpu_id)
+def train_pipeline(config_path: Path, overrides: Dict[str, str], pipeline_dir: Path, gpu_id: int,
+                   warmup_steps: int, steps: int, sync: Callable) -> Tuple[float, float]:  # fmt: skip
+    """Train a config with spaCy's training loop and save it; returns time_steps' figures."""
+    nlp = init_nlp(load_config(config_path, overrides=overrides), use_gpu=gpu_id)
     config = nlp.config.interpolate()
     T = registry.resolve(config["training"], schema=ConfigSchemaTraining)
     (train_corpus,) = resolve_dot_names(config, [T["train_corpus"]])
@@ -159,13 +158,13 @@ def train_ours(model_dir: Path, train_path: Path, pipeline_dir: Path, gpu_id: in
     return figures
 
 
-def infer_ours(pipeline_dir: Path, sentences: Sequence[Sentence], gpu: bool, sync: Callable) -> float:
-    """Words/s of nlp.pipe over Docs of the words, after one untimed batch.
+def infer_pipeline(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Callable, overrides: Dict = {}) -> float:
+    """Words/s of nlp.pipe over Docs of the words, after one untimed batch; overrides go to spacy.load.
 
     The Docs are made as they are consumed and then dropped, so that their transformer outputs do not
     pile up in memory.
     """
-    nlp = spacy.load(pipeline_dir, config={} if gpu else {MIXED_PRECISION: False})
+    nlp = spacy.load(pipeline_dir, config=overrides)
     for _ in nlp.pipe(Doc(nlp.vocab, words=words) for words, _ in sentences[: nlp.batch_size]):
         pass
     sync()
@@ -366,8 +365,10 @@ def main(
         print("Training and inference of ours, then of the baseline", file=sys.stderr)
         ours = measure_system(
             gpu,
-            lambda: train_ours(model_dir, train_path, pipeline_dir, gpu_id, warmup_steps, steps, sync),
-            lambda: infer_ours(pipeline_dir, sentences, gpu, sync),
+            lambda: train_pipeline(CONFIG, {"paths.train": str(train_path), "paths.dev": str(train_path),
+                                            "paths.transformer": str(model_dir)},
+                                   pipeline_dir, gpu_id, warmup_steps, steps, sync),
+            lambda: infer_pipeline(pipeline_dir, sentences, sync, {} if gpu else {MIXED_PRECISION: False}),
         )
         baseline = measure_system(
             gpu,
@@ -376,7 +377,7 @@ def main(
         )
         if gpu:
             require_cpu()
-            ours_cpu = infer_ours(pipeline_dir, sentences[:cpu_sentences], False, lambda: None)
+            ours_cpu = infer_pipeline(pipeline_dir, sentences[:cpu_sentences], lambda: None, {MIXED_PRECISION: False})
         else:
             ours_cpu = ours.inference
         encoder = AutoConfig.from_pretrained(model_dir)
