@@ -10,7 +10,6 @@ the output file (between its markers), leaving the rest of the file as it is.
 """
 import gc
 import itertools
-import platform
 import random
 import sys
 import tempfile
@@ -39,6 +38,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 import callbacks  # noqa: E402,F401  (registers the config's [initialize.after_init] callback)
 from multinerd import ENTITY_TYPES, TAG_IDS, TAGS, iob_spans  # noqa: E402
+from score import cpu_name  # noqa: E402
 from tiny import TINY_BERT, write_bert  # noqa: E402
 
 CONFIG = ROOT / "configs" / "trf.cfg"
@@ -276,13 +276,6 @@ def measure_system(gpu: bool, train: Callable, infer: Callable) -> Figures:
     (training, step_words), training_memory = measure(gpu, train)
     inference, inference_memory = measure(gpu, infer)
     return Figures(training, step_words, training_memory, inference, inference_memory)
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return platform.processor() or platform.machine()
 
 
 def ratio(ours: Optional[float], baseline: Optional[float]) -> str:

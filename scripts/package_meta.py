@@ -1,9 +1,10 @@
 """Write the meta.json that `spacy package --meta-path` merges into a trained pipeline's meta.
 
-    python scripts/package_meta.py MODEL_DIR SCORES_JSON OUTPUT --tagset {full,five}
+    python scripts/package_meta.py MODEL_DIR SCORES_JSON SEQEVAL_JSON OUTPUT --tagset {full,five} --name NAME --pipeline {trf,cnn}
 
-The packaged `performance` holds the test scores (not the dev scores of training), and the meta
-names the data, its license, the transformer and the label scheme.
+The packaged `performance` holds the test scores (not the dev scores of training): spaCy's, the
+seqeval-style ones of score.py and, for system A, those on B's five types; the meta names the data,
+its license, the transformer and the label scheme, and its notes say what each score is.
 """
 from pathlib import Path
 
@@ -17,21 +18,57 @@ SYSTEMS = {
     "full": "System A: all 15 MultiNERD entity types",
     "five": "System B: five MultiNERD entity types (PER, ORG, LOC, DIS, ANIM); the other ten are not tagged",
 }
+# Package name suffix of each pipeline: the CPU pipelines sit beside the transformer ones, as spaCy's _sm do.
+NAME_SUFFIXES = {"trf": "", "cnn": "_sm"}
 # Scores of `spacy evaluate` that describe NER (the rest are speeds and tokenization).
 SCORE_KEYS = ("ents_p", "ents_r", "ents_f", "ents_per_type")
+# Scores of score.py, packaged as seqeval_KEY (and five_types_seqeval_KEY).
+SEQEVAL_KEYS = ("p", "r", "f", "token_acc")
+
+
+def performance(scores: dict, seqeval: dict) -> dict:
+    """The test scores to package: spacy evaluate's, then score.py's."""
+    result = {key: scores[key] for key in SCORE_KEYS}
+    result.update({f"seqeval_{key}": seqeval["scores"][key] for key in SEQEVAL_KEYS})
+    result["seqeval_per_type"] = seqeval["scores"]["per_type"]
+    if "five_types" in seqeval:
+        result.update({f"five_types_seqeval_{key}": seqeval["five_types"]["scores"][key] for key in SEQEVAL_KEYS})
+    return result
+
+
+def notes(seqeval: dict) -> str:
+    """What the scores in the model card's Accuracy table are."""
+    text = (
+        f"### Test scores\n\nOn MultiNERD's `{seqeval['lang']}` test split ({seqeval['sentences']} sentences). "
+        "`ENTS_P`, `ENTS_R`, `ENTS_F`: entity-level micro precision, recall and F of `spacy evaluate`. "
+        "`SEQEVAL_P`, `SEQEVAL_R`, `SEQEVAL_F`: the same as seqeval computes them (default mode) on the gold "
+        "tokens' IOB2 tags, and `SEQEVAL_TOKEN_ACC` the share of tokens whose IOB2 tag is right: comparable "
+        "with Hugging Face token-classification results. Per-type scores are in the meta's `performance`."
+    )
+    if "five_types" in seqeval:
+        text += (
+            f" `FIVE_TYPES_SEQEVAL_*`: this pipeline's predictions of {', '.join(seqeval['five_types']['types'])} "
+            "only (the other ten types dropped), scored on system B's test data: compare with system B's `SEQEVAL_*`."
+        )
+    return text
 
 
 def main(
     model_dir: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
     scores_path: Path = typer.Argument(..., help="Test scores JSON from spacy evaluate"),
+    seqeval_path: Path = typer.Argument(..., help="Test scores JSON from score.py"),
     output_path: Path = typer.Argument(..., help="meta.json to write"),
     tagset: str = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
+    name: str = typer.Option(..., "--name", help="Package name without the lang prefix, e.g. multinerd_a"),
+    pipeline: str = typer.Option(..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"),
 ):
     """Write the package meta for a trained MultiNERD pipeline."""
     config = load_config(model_dir / "config.cfg")
     scores = srsly.read_json(scores_path)
+    seqeval = srsly.read_json(seqeval_path)
     labels = TAGSETS[tagset]
     meta = {
+        "name": name + NAME_SUFFIXES[pipeline],
         "description": f"{SYSTEMS[tagset]}. Trained on MultiNERD ({config['nlp']['lang']}) with spaCy.",
         "license": LICENSE,
         "sources": [
@@ -42,12 +79,13 @@ def main(
                 "author": "Simone Tedeschi and Roberto Navigli (Babelscape), NAACL 2022 Findings",
             }
         ],
-        "performance": {key: scores[key] for key in SCORE_KEYS},
+        "performance": performance(scores, seqeval),
+        "notes": notes(seqeval),
         "multinerd": {
             "tagset": tagset,
             "labels": list(labels),
             "dropped_labels": [label for label in ENTITY_TYPES if label not in labels],
-            "transformer": config["paths"].get("transformer"),
+            "transformer": seqeval["transformer"],
             "evaluated_on": "MultiNERD test split",
         },
     }

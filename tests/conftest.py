@@ -42,9 +42,9 @@ def cnn_project_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def installed_wheels(tmp_path_factory, project_run) -> Path:
-    """Both wheels pip-installed into a folder of their own (put it on PYTHONPATH to load them)."""
+def installed_wheels(tmp_path_factory, project_run, cnn_project_run) -> Path:
+    """All four wheels pip-installed into a folder of their own (put it on PYTHONPATH to load them)."""
     target = tmp_path_factory.mktemp("site")
-    wheels = list(project_run[0].glob("packages/**/*.whl"))
+    wheels = [wheel for project, _, _ in (project_run, cnn_project_run) for wheel in project.glob("packages/**/*.whl")]
     run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, *wheels], check=True)
     return target

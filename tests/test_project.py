@@ -1,4 +1,7 @@
-"""The whole workflow, as a user runs it: weasel run all on tiny data, then the wheels by name."""
+"""The whole workflow, as a user runs it: weasel run all on tiny data, then the wheels by name.
+
+Both pipeline variants: trf (the tiny transformer) and cnn (spaCy's CPU NER).
+"""
 import json
 import sys
 
@@ -11,6 +14,8 @@ from multinerd import TAGSETS
 pytestmark = pytest.mark.slow
 
 SYSTEMS = {"a": "full", "b": "five"}
+# Each pipeline variant: the fixture that runs its workflow, its package name suffix, its transformer.
+PIPELINES = {"trf": ("project_run", "", True), "cnn": ("cnn_project_run", "_sm", False)}
 LOAD = """
 import json, sys, spacy
 nlp = spacy.load(sys.argv[1])
@@ -19,36 +24,53 @@ print(json.dumps({"labels": nlp.get_pipe("ner").labels, "meta": nlp.meta, "ents"
 """
 
 
-def test_workflow_builds_both_wheels(project_run):
-    project, _, _ = project_run
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_workflow_builds_both_wheels(request, pipeline):
+    fixture, suffix, _ = PIPELINES[pipeline]
+    project, _, _ = request.getfixturevalue(fixture)
     for system in SYSTEMS:
         assert (project / f"corpus/{system}/test.spacy").exists()
-        assert (project / f"training/trf/{system}/model-best/config.cfg").exists()
-        wheels = list(project.glob(f"packages/trf/{system}/en_multinerd_{system}-0.1.0/dist/*.whl"))
-        assert [w.name for w in wheels] == [f"en_multinerd_{system}-0.1.0-py3-none-any.whl"]
+        assert (project / f"training/{pipeline}/{system}/model-best/config.cfg").exists()
+        name = f"en_multinerd_{system}{suffix}-0.1.0"
+        wheels = list(project.glob(f"packages/{pipeline}/{system}/{name}/dist/*.whl"))
+        assert [w.name for w in wheels] == [f"{name}-py3-none-any.whl"]
 
 
-def test_second_run_skips_every_step(project_run):
-    project, args, _ = project_run
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_second_run_skips_every_step(request, pipeline):
+    project, args, _ = request.getfixturevalue(PIPELINES[pipeline][0])
     result = run(args, cwd=project, check=True)
     skipped = [line for line in result.stdout.splitlines() if "Skipping" in line]
-    assert len(skipped) == 8, result.stdout
+    assert len(skipped) == 11, result.stdout
 
 
+@pytest.mark.parametrize("pipeline", PIPELINES)
 @pytest.mark.parametrize("system", SYSTEMS)
-def test_wheel_loads_by_name_with_its_labels_and_test_scores(project_run, installed_wheels, tmp_path, system):
-    project, _, _ = project_run
+def test_wheel_loads_by_name_with_its_labels_and_test_scores(request, installed_wheels, tmp_path, pipeline, system):
+    fixture, suffix, has_transformer = PIPELINES[pipeline]
+    project, _, _ = request.getfixturevalue(fixture)
     # From an empty folder, with nothing of the project importable: only the installed wheel.
-    result = run([sys.executable, "-c", LOAD, f"en_multinerd_{system}"], cwd=tmp_path,
+    result = run([sys.executable, "-c", LOAD, f"en_multinerd_{system}{suffix}"], cwd=tmp_path,
                  env={"PYTHONPATH": str(installed_wheels)}, check=True)  # fmt: skip
     loaded = json.loads(result.stdout.splitlines()[-1])
     tagset = SYSTEMS[system]
     assert sorted(loaded["labels"]) == sorted(TAGSETS[tagset])
     meta = loaded["meta"]
-    assert meta["name"] == f"multinerd_{system}" and meta["lang"] == "en"
+    assert meta["name"] == f"multinerd_{system}{suffix}" and meta["lang"] == "en"
+    assert ("transformer" in meta["pipeline"]) == has_transformer
+    assert (meta["multinerd"]["transformer"] is not None) == has_transformer
     assert meta["license"] == "CC BY-NC-SA 4.0"
     assert meta["sources"][0]["url"] == "https://huggingface.co/datasets/Babelscape/multinerd"
-    test_scores = srsly.read_json(project / f"training/trf/{system}/test_scores.json")
+    test_scores = srsly.read_json(project / f"training/{pipeline}/{system}/test_scores.json")
     assert meta["performance"]["ents_f"] == test_scores["ents_f"]
     assert meta["performance"]["ents_per_type"] == test_scores["ents_per_type"]
+    seqeval = srsly.read_json(project / f"training/{pipeline}/{system}/seqeval_scores.json")
+    keys = ("p", "r", "f", "token_acc")
+    performance = meta["performance"]
+    assert [performance[f"seqeval_{key}"] for key in keys] == [seqeval["scores"][key] for key in keys]
+    assert performance["seqeval_per_type"] == seqeval["scores"]["per_type"]
+    # System A also has its scores on the five types it shares with B, on B's test data.
+    five = [seqeval["five_types"]["scores"][key] for key in keys] if system == "a" else [None] * len(keys)
+    assert [performance.get(f"five_types_seqeval_{key}") for key in keys] == five
+    assert "`SEQEVAL_TOKEN_ACC`" in meta["notes"]
     assert meta["multinerd"]["tagset"] == tagset and meta["multinerd"]["labels"] == list(TAGSETS[tagset])

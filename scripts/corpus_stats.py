@@ -1,0 +1,61 @@
+"""Print a system's corpus: sentences, tokens and entities per type, per split (train/dev/test).
+
+    python scripts/corpus_stats.py CORPUS_DIR --tagset {full,five}
+
+Warns about a type of the tagset that a split lacks, and about entities of types outside it.
+"""
+from collections import Counter
+from pathlib import Path
+from typing import Dict
+
+import typer
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
+from wasabi import msg
+
+from convert import Tagset
+from errors import fail
+from multinerd import SPLITS as HUB_SPLITS
+from multinerd import TAGSETS
+
+# The corpus's file names: train, dev, test.
+SPLITS = tuple(HUB_SPLITS.values())
+
+
+def count(path: Path) -> Counter:
+    """Sentences, tokens and entities per type of a DocBin."""
+    counts: Counter = Counter()
+    for doc in DocBin().from_disk(path).get_docs(Vocab()):
+        counts["sentences"] += 1
+        counts["tokens"] += len(doc)
+        counts.update(ent.label_ for ent in doc.ents)
+    return counts
+
+
+def main(
+    corpus_dir: Path = typer.Argument(..., help="A system's corpus folder, with train.spacy, dev.spacy, test.spacy"),
+    tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
+):
+    """Print sentences, tokens and entities per type and split of a system's corpus."""
+    paths = {split: corpus_dir / f"{split}.spacy" for split in SPLITS}
+    missing = [str(path) for path in paths.values() if not path.is_file()]
+    if missing:
+        fail(f"No such file: {', '.join(missing)}")
+    counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
+    labels = TAGSETS[tagset.value]
+    rows = [[label, *(counts[split][label] for split in SPLITS)] for label in labels]
+    rows.append(["entities", *(sum(counts[split][label] for label in labels) for split in SPLITS)])
+    rows += [[key, *(counts[split][key] for split in SPLITS)] for key in ("sentences", "tokens")]
+    msg.divider(f"{corpus_dir} ({tagset.value})")
+    msg.table(rows, header=["", *SPLITS], aligns=["l", "r", "r", "r"])
+    for split in SPLITS:
+        lacking = [label for label in labels if not counts[split][label]]
+        if lacking:
+            msg.warn(f"{split}: no entity of type {', '.join(lacking)}")
+        others = sorted(set(counts[split]) - set(labels) - {"sentences", "tokens"})
+        if others:
+            msg.warn(f"{split}: entities of types outside the '{tagset.value}' tagset: {', '.join(others)}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,226 @@
+"""Write the results report of systems A and B: Markdown tables and a per-type F1 chart.
+
+    python scripts/report.py SYSTEM_A_DIR SYSTEM_B_DIR OUTPUT [--readme README.md]
+
+Each system folder holds test_scores.json (spacy evaluate) and seqeval_scores.json (score.py; A's
+with its five-types scores). OUTPUT is the report (Markdown); the chart goes beside it as
+STEM_f1.png. --readme also replaces the text between `<!-- results:start -->` and
+`<!-- results:end -->` in that file with a short results table, or with "Not yet measured." when
+the scores are not there.
+"""
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import srsly
+import typer
+from wasabi import msg
+
+from errors import InputError, fail
+from multinerd import TAGSETS
+
+SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
+# score.py's overall scores, in the order of the tables' columns.
+SEQEVAL_KEYS = ("p", "r", "f", "token_acc")
+README_START = "<!-- results:start -->"
+README_END = "<!-- results:end -->"
+NOT_MEASURED = "Not yet measured."
+SCORES_NOTE = (
+    "*spaCy*: `spacy evaluate`, which re-tokenizes each sentence's text and aligns it to the gold tokens. "
+    "*seqeval*: entity-level micro scores over the gold tokens' IOB2 tags, decoded as seqeval's default mode "
+    "does: the scores Hugging Face's token-classification scripts report. Token accuracy is the share of "
+    "tokens whose IOB2 tag is right (seqeval's `accuracy_score`, Hugging Face's `overall_accuracy`)."
+)
+
+
+def pct(score: Optional[float]) -> str:
+    return "–" if score is None else f"{100 * score:.2f}"
+
+
+def delta(b: Optional[float], a: Optional[float]) -> str:
+    return "–" if a is None or b is None else f"{100 * (b - a):+.2f}"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+
+
+def missing_files(system_dirs: Sequence[Path]) -> List[Path]:
+    return [path for d in system_dirs for path in (d / name for name in SCORE_FILES) if not path.exists()]
+
+
+def load(system_dir: Path) -> dict:
+    """A system's spacy evaluate scores ('spacy') and score.py's ('seqeval')."""
+    spacy_scores, seqeval = (srsly.read_json(system_dir / name) for name in SCORE_FILES)
+    return {"spacy": spacy_scores, "seqeval": seqeval}
+
+
+def setup(seqeval: dict) -> Dict[str, str]:
+    """Pipeline, test data and hardware of a score.py result."""
+    transformer = f" on `{seqeval['transformer']}`" if seqeval["transformer"] else ""
+    return {
+        "Pipeline": ", ".join(f"`{pipe}`" for pipe in seqeval["pipeline"]) + transformer,
+        "Test data": f"MultiNERD `{seqeval['lang']}`, {Path(seqeval['gold']).stem} split, "
+        f"{seqeval['sentences']} sentences, {seqeval['tokens']} tokens",
+        "Scored on": seqeval["hardware"],
+    }
+
+
+def five_types_scores(a: dict, b: dict) -> Dict[str, dict]:
+    """A's scores on B's five types and B's scores, checked to be on the same gold."""
+    five = a["seqeval"].get("five_types")
+    if five is None:
+        raise InputError(f"{a['seqeval']['model']}'s seqeval scores have no five-types scores (--five-types-gold)")
+    if five["gold"] != b["seqeval"]["gold"]:
+        raise InputError(f"A's five types are scored on {five['gold']}, B on {b['seqeval']['gold']}: not the same data")
+    return {"A (five types)": five["scores"], "B": b["seqeval"]["scores"]}
+
+
+def verdict(a_f: float, b_f: float) -> str:
+    if b_f == a_f:
+        return "**B neither helps nor hurts**: the same F on the five shared types as A."
+    word, side = ("helps", "above") if b_f > a_f else ("hurts", "below")
+    return f"**B {word}**: its F on the five shared types is {abs(100 * (b_f - a_f)):.2f} points {side} A's."
+
+
+def per_type_table(system: dict, labels: Sequence[str]) -> str:
+    spacy_per_type = system["spacy"]["ents_per_type"] or {}
+    seqeval_per_type = system["seqeval"]["scores"]["per_type"]
+    rows = []
+    for label in labels:
+        s, q = spacy_per_type.get(label, {}), seqeval_per_type.get(label, {})
+        rows.append([label, q.get("support", 0), *(pct(s.get(k)) for k in "prf"), *(pct(q.get(k)) for k in "prf")])
+    return table(["Type", "Support", "spaCy P", "spaCy R", "spaCy F", "seqeval P", "seqeval R", "seqeval F"], rows)
+
+
+def render_report(a: dict, b: dict, chart_name: str) -> str:
+    five = five_types_scores(a, b)
+    a5, b5 = five.values()
+    a_setup, b_setup = setup(a["seqeval"]), setup(b["seqeval"])
+    setup_rows = [["Types", "all 15", " ".join(TAGSETS["five"])]]
+    setup_rows += [[key, a_setup[key], b_setup[key]] for key in a_setup]
+    overall = [
+        [name, *(pct(s["spacy"][f"ents_{k}"]) for k in "prf"), *(pct(s["seqeval"]["scores"][k]) for k in SEQEVAL_KEYS)]
+        for name, s in (("A", a), ("B", b))
+    ]
+    five_overall = [[name, *(pct(s[k]) for k in SEQEVAL_KEYS)] for name, s in five.items()]
+    five_overall.append(["B − A", *(delta(b5[k], a5[k]) for k in SEQEVAL_KEYS)])
+    five_per_type = []
+    for label in TAGSETS["five"]:
+        a_f, b_f = (s["per_type"].get(label, {}).get("f") for s in (a5, b5))
+        support = b5["per_type"].get(label, {}).get("support", 0)
+        five_per_type.append([label, support, pct(a_f), pct(b_f), delta(b_f, a_f)])
+    seqeval_header = ["seqeval P", "seqeval R", "seqeval F", "Token accuracy"]
+    sections = [
+        "# MultiNERD NER: test results",
+        table(["", "System A", "System B"], setup_rows),
+        "All scores in percent.",
+        "## Overall",
+        table(["System", "spaCy P", "spaCy R", "spaCy F", *seqeval_header], overall),
+        SCORES_NOTE,
+        "## A vs B on the five shared types",
+        f"Both systems scored on B's test data (`{b['seqeval']['gold']}`), seqeval-style; A's predictions of "
+        "the other ten types are dropped (those tokens count as O).",
+        table(["System", *seqeval_header], five_overall),
+        verdict(a5["f"], b5["f"]),
+        table(["Type", "Support", "A F", "B F", "B − A"], five_per_type),
+        "## Per type",
+        "### System A",
+        per_type_table(a, TAGSETS["full"]),
+        "### System B",
+        per_type_table(b, TAGSETS["five"]),
+        f"![Per-type F1 of systems A and B]({chart_name})",
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def render_readme_results(a: dict, b: dict, report_path: Path) -> str:
+    a5, b5 = five_types_scores(a, b).values()
+    five = " ".join(TAGSETS["five"])
+    systems = (("A", "all 15", a["seqeval"]["scores"]), ("B", five, b5), ("A on B's five types", five, a5))
+    rows = [[name, types, *(pct(s[k]) for k in SEQEVAL_KEYS)] for name, types, s in systems]
+    a_setup, b_setup = setup(a["seqeval"]), setup(b["seqeval"])
+    setup_line = " ".join(
+        f"{key}: {a_setup[key] if a_setup[key] == b_setup[key] else f'{a_setup[key]} (A), {b_setup[key]} (B)'}."
+        for key in a_setup
+    )
+    note = (
+        "Entity-level micro scores and token accuracy in percent, as seqeval computes them (comparable with "
+        f"Hugging Face results). {verdict(a5['f'], b5['f'])} `{report_path}` has spaCy's scores and per-type tables."
+    )
+    results = table(["System", "Types", "Precision", "Recall", "F1", "Token accuracy"], rows)
+    return "\n\n".join([setup_line, results, note])
+
+
+def write_chart(a: dict, b: dict, path: Path) -> None:
+    """A per-type F1 bar chart (seqeval-style), A and B side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = TAGSETS["full"]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for name, system, offset in (("A", a, -0.2), ("B", b, 0.2)):
+        per_type = system["seqeval"]["scores"]["per_type"]
+        shown = [(i + offset, 100 * per_type[label]["f"]) for i, label in enumerate(labels) if label in per_type]
+        ax.bar([x for x, _ in shown], [f for _, f in shown], width=0.4, label=f"System {name}")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("F1 (%)")
+    ax.set_title("Per-type F1 on the test split (seqeval-style)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def replace_between_markers(text: str, content: str) -> str:
+    """text with everything between README_START and README_END replaced by content."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise InputError(f"no '{README_START}' ... '{README_END}' markers")
+    return f"{text[:start + len(README_START)]}\n{content}\n{text[end:]}"
+
+
+def update_readme(readme_path: Path, content: str) -> None:
+    try:
+        text = replace_between_markers(readme_path.read_text(encoding="utf8"), content)
+    except InputError as err:
+        fail(f"{readme_path}: {err}")
+    readme_path.write_text(text, encoding="utf8")
+
+
+def main(
+    a_dir: Path = typer.Argument(..., help="System A's folder (training/PIPELINE/a)"),
+    b_dir: Path = typer.Argument(..., help="System B's folder (training/PIPELINE/b)"),
+    output_path: Path = typer.Argument(..., help="Report to write (Markdown)"),
+    readme_path: Optional[Path] = typer.Option(None, "--readme", help="Also write the results section of this README"),
+):
+    """Write the report of systems A and B, and optionally the README's results section."""
+    if readme_path is not None and not readme_path.is_file():
+        fail(f"{readme_path}: no such file")
+    missing = ", ".join(map(str, missing_files([a_dir, b_dir])))
+    if missing:
+        if readme_path is None:
+            fail(f"No scores to report: {missing} missing")
+        update_readme(readme_path, NOT_MEASURED)
+        msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
+        return
+    a, b = load(a_dir), load(b_dir)
+    chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
+    try:
+        report = render_report(a, b, chart_path.name)
+    except InputError as err:
+        fail(str(err))
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    output_path.write_text(report, encoding="utf8")
+    write_chart(a, b, chart_path)
+    msg.good(f"Wrote {output_path} and {chart_path}")
+    if readme_path is not None:
+        update_readme(readme_path, render_readme_results(a, b, output_path))
+        msg.good(f"Wrote the results section of {readme_path}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,115 @@
+"""Score a trained pipeline on a test DocBin as seqeval does, comparable with Hugging Face results.
+
+    python scripts/score.py MODEL GOLD OUTPUT [--five-types-gold B_GOLD] [--gpu-id N]
+
+The pipeline tags each gold sentence's own tokens once. Writes token accuracy and entity-level
+micro P/R/F, plus P/R/F/support per type (seqeval_scores.py). With --five-types-gold (system B's
+test DocBin: the same sentences), the same predictions, less every type outside B's five, are
+also scored on B's gold: system A and system B on the same data.
+"""
+import os
+import platform
+from pathlib import Path
+from typing import Optional, Tuple
+
+import spacy
+import srsly
+import typer
+from spacy.tokens import Doc, DocBin
+from tqdm import tqdm
+from wasabi import msg
+
+from errors import InputError, fail
+from multinerd import TAGSETS
+from seqeval_scores import SeqevalScorer, iob_tags
+
+# The types system A and system B share: all of B's.
+FIVE_TYPES = TAGSETS["five"]
+
+
+def cpu_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def hardware(gpu_id: int) -> str:
+    """The device the pipeline runs on: the GPU's name, or the CPU's model and core count."""
+    if gpu_id >= 0:
+        import torch
+
+        return f"GPU: {torch.cuda.get_device_name(gpu_id)}"
+    return f"CPU: {cpu_name()} ({os.cpu_count()} cores)"
+
+
+def score(nlp, gold_path: Path, five_types_gold_path: Optional[Path]) -> Tuple[SeqevalScorer, SeqevalScorer]:
+    """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold."""
+    gold_bin = DocBin().from_disk(gold_path)
+    golds = gold_bin.get_docs(nlp.vocab)
+    if five_types_gold_path is None:
+        pairs = ((gold, None) for gold in golds)
+    else:
+        five_bin = DocBin().from_disk(five_types_gold_path)
+        if len(five_bin) != len(gold_bin):
+            raise InputError(f"{five_types_gold_path}: {len(five_bin)} sentences, {gold_path} has {len(gold_bin)}")
+        pairs = zip(golds, five_bin.get_docs(nlp.vocab))
+    inputs = (
+        (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (gold, five_gold))
+        for gold, five_gold in pairs
+    )
+    scorer, five_scorer = SeqevalScorer(), SeqevalScorer()
+    predictions = nlp.pipe(inputs, as_tuples=True)
+    for i, (doc, (gold, five_gold)) in enumerate(tqdm(predictions, total=len(gold_bin), unit="sent", disable=None)):
+        scorer.add(iob_tags(gold), iob_tags(doc))
+        if five_gold is not None:
+            if [t.text for t in five_gold] != [t.text for t in gold]:
+                raise InputError(f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s")
+            five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES))
+    return scorer, five_scorer
+
+
+def main(
+    model_path: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
+    gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities"),
+    output_path: Path = typer.Argument(..., help="JSON file to write"),
+    five_types_gold_path: Optional[Path] = typer.Option(
+        None, "--five-types-gold", help="System B's test DocBin: also score the predictions of its five types on it"
+    ),
+    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
+):
+    """Score a pipeline seqeval-style: token accuracy, entity-level P/R/F overall and per type."""
+    for path in (model_path, gold_path, five_types_gold_path):
+        if path is not None and not path.exists():
+            fail(f"{path}: no such file or folder")
+    if gpu_id >= 0:
+        spacy.require_gpu(gpu_id)
+    nlp = spacy.load(model_path)
+    try:
+        scorer, five_scorer = score(nlp, gold_path, five_types_gold_path)
+    except InputError as err:
+        fail(str(err))
+    result = {
+        "model": str(model_path),
+        # Training sets paths.transformer for either pipeline; only the transformer pipeline uses it.
+        "transformer": nlp.config["paths"].get("transformer") if "transformer" in nlp.pipe_names else None,
+        "lang": nlp.lang,
+        "pipeline": nlp.pipe_names,
+        "hardware": hardware(gpu_id),
+        "gold": str(gold_path),
+        "sentences": scorer.sentences,
+        "tokens": scorer.tokens,
+        "scores": scorer.scores(),
+    }
+    if five_types_gold_path is not None:
+        five_types = {"gold": str(five_types_gold_path), "types": list(FIVE_TYPES), "scores": five_scorer.scores()}
+        result["five_types"] = five_types
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    srsly.write_json(output_path, result)
+    msg.good(f"Wrote {output_path}: F {result['scores']['f']:.4f}, token acc {result['scores']['token_acc']:.4f}")
+
+
+if __name__ == "__main__":
+    typer.run(main)
