@@ -1,0 +1,149 @@
+"""Documents/s and words/s of scripts/annotate.py on Ray Data, with 1 and 2 workers, against a plain nlp.pipe loop.
+
+    python benchmarks/annotate_scaling.py MODEL [--docs 2000] [--batch-size 64]
+
+The corpus: generated documents of SENTENCES_PER_DOC MultiNERD-like sentences from tests/tiny.py (about 25
+words a document), as a JSONL file. The plain loop runs in this process after spacy.load (timed apart).
+Ray starts once (ray.init and a first trivial task, timed apart). Each annotate job starts its workers and
+loads the pipeline in each, as every real run does: a job on one document measures that fixed cost, which
+the job on the corpus is then shown with and without. Prints a Markdown table to stdout.
+"""
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from time import perf_counter
+from typing import List
+
+import ray
+import spacy
+import typer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
+
+from annotate import annotate, check_local_resources, count_rows, model_to_load  # noqa: E402
+from errors import fail  # noqa: E402
+from score import cpu_name  # noqa: E402
+from tiny import sentences  # noqa: E402
+
+SENTENCES_PER_DOC = 3
+WORKERS = (1, 2)
+PACKAGES = ("spacy", "spacy-transformers", "thinc", "torch", "ray", "pyarrow")
+
+
+def documents(n_docs: int) -> List[str]:
+    """n_docs texts, each SENTENCES_PER_DOC of tests/tiny.py's sentences, words separated by spaces."""
+    lines = [" ".join(record["tokens"]) for record in sentences(n_docs * SENTENCES_PER_DOC, "en", seed=0)]
+    return [" ".join(lines[i : i + SENTENCES_PER_DOC]) for i in range(0, len(lines), SENTENCES_PER_DOC)]
+
+
+def noop() -> None:
+    pass
+
+
+def installed(package: str) -> str:
+    try:
+        return f"{package} {version(package)}"
+    except PackageNotFoundError:
+        return f"{package} (not installed)"
+
+
+def write_jsonl(path: Path, texts: List[str]) -> Path:
+    path.write_text("".join(json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(texts)))
+    return path
+
+
+def time_annotate(source: Path, model: str, workers: int, batch_size: int, n_docs: int) -> float:
+    """Seconds of one annotate job on source, checked to give n_docs rows without errors."""
+    output = source.with_name(f"{source.stem}-{workers}")
+    start = perf_counter()
+    annotate([source], source.parent, model, output, ".parquet", batch_size=batch_size, workers=workers)
+    seconds = perf_counter() - start
+    if count_rows(output, ".parquet") != (n_docs, 0):
+        fail(f"annotate with {workers} workers lost documents or gave error rows")
+    return seconds
+
+
+def row(name: str, seconds: float, n_docs: int = 0, n_words: int = 0, plain_seconds: float = 0) -> str:
+    if not n_docs:
+        return f"| {name} | {seconds:.1f} | | | |"
+    if seconds <= 0:  # a corpus too small to outlast the fixed cost
+        return f"| {name} | {seconds:.1f} | n/a | n/a | n/a |"
+    return (f"| {name} | {seconds:.1f} | {n_docs / seconds:,.0f} | {n_words / seconds:,.0f} "
+            f"| {plain_seconds / seconds:.2f} |")  # fmt: skip
+
+
+def main(
+    model: str = typer.Argument(..., help="An installed pipeline package or a pipeline folder"),
+    n_docs: int = typer.Option(2000, "--docs", min=1, help="Documents to annotate in each run"),
+    batch_size: int = typer.Option(64, min=1, help="Documents per batch, for nlp.pipe and for annotate"),
+):
+    """Time a plain nlp.pipe loop, Ray's start-up, and annotate with 1 and 2 workers; print a Markdown table."""
+    to_load = model_to_load(model)
+    texts = documents(n_docs)
+    n_words = sum(len(text.split()) for text in texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write_jsonl(Path(tmp) / "docs.jsonl", texts)
+        one_doc = write_jsonl(Path(tmp) / "one.jsonl", texts[:1])
+
+        start = perf_counter()
+        nlp = spacy.load(to_load)
+        load_seconds = perf_counter() - start
+        start = perf_counter()
+        for _ in nlp.pipe(texts, batch_size=batch_size):
+            pass
+        plain_seconds = perf_counter() - start
+        torch_threads = sys.modules["torch"].get_num_threads() if "torch" in sys.modules else "no"
+
+        print(f"Plain loop done in {plain_seconds:.1f} s; starting Ray", file=sys.stderr)
+        # Ray's local workers inherit this environment: they unpickle annotate's classes by importing it.
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
+        start = perf_counter()
+        ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+        ray.get(ray.remote(noop).remote())
+        ray_seconds = perf_counter() - start
+        check_local_resources(max(WORKERS), 0)
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        runs = []  # (workers, seconds of the one-document job, seconds of the corpus job)
+        for workers in WORKERS:
+            fixed = time_annotate(one_doc, to_load, workers, batch_size, 1)
+            runs.append((workers, fixed, time_annotate(source, to_load, workers, batch_size, n_docs)))
+        ray.shutdown()
+
+    meta = nlp.meta
+    lines = [
+        f"## Annotating {n_docs:,} documents: Ray Data (scripts/annotate.py) vs. a plain nlp.pipe loop",
+        "",
+        "| run | seconds | docs/s | words/s | docs/s vs. plain |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        row("Ray start-up: `ray.init` + a first trivial task (once)", ray_seconds),
+        row("plain: `spacy.load`", load_seconds),
+        row("plain: `nlp.pipe` loop, one process", plain_seconds, n_docs, n_words, plain_seconds),
+    ]
+    for workers, fixed, seconds in runs:
+        name = f"annotate, {workers} worker{'s' if workers > 1 else ''}"
+        lines += [
+            row(f"{name}: fixed cost (a one-document job: start the workers, `spacy.load` in each)", fixed),
+            row(f"{name}: {n_docs:,} documents, end to end", seconds, n_docs, n_words, plain_seconds),
+            row(f"{name}: {n_docs:,} documents, less the fixed cost", seconds - fixed, n_docs, n_words, plain_seconds),
+        ]
+    lines += [
+        "",
+        f"- Command: `python benchmarks/annotate_scaling.py {model} --docs {n_docs} --batch-size {batch_size}`",
+        f"- Model: {meta['lang']}_{meta['name']} {meta['version']}, pipeline {', '.join(nlp.pipe_names)}",
+        f"- Corpus: {n_docs:,} documents of {SENTENCES_PER_DOC} sentences from tests/tiny.py, {n_words:,} words "
+        f"({n_words / n_docs:.1f} a document); batches of {batch_size} documents",
+        f"- Machine: {cpu_name()}, {os.cpu_count()} cores; torch threads: {torch_threads} in the plain loop, "
+        f"1 in each Ray worker (Ray sets OMP_NUM_THREADS to the worker's one CPU)",
+        f"- Versions: Python {platform.python_version()}, {', '.join(installed(p) for p in PACKAGES)}",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    typer.run(main)
