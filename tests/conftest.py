@@ -7,8 +7,9 @@ from helpers import copy_project, run
 from tiny import write_data, write_model
 
 
-# Few steps, evaluated often enough that model-best is a trained checkpoint.
-TRAIN_OVERRIDES = "--training.eval_frequency 10"
+# Few steps, evaluated often enough that model-best is a trained checkpoint. The tiny data would end
+# the configs' epoch limits after a handful of steps, so max_steps alone decides.
+TRAIN_OVERRIDES = "--training.eval_frequency 10 --training.max_epochs 0"
 MAX_STEPS = 20
 
 
