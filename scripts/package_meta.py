@@ -1,6 +1,6 @@
 """Write the meta.json that `spacy package --meta-path` merges into a trained pipeline's meta.
 
-    python scripts/package_meta.py MODEL_DIR SCORES_JSON SEQEVAL_JSON OUTPUT --tagset {full,five} --name NAME --pipeline {trf,cnn}
+    python scripts/package_meta.py SCORES_JSON SEQEVAL_JSON OUTPUT --tagset {full,five} --name NAME --pipeline {trf,cnn}
 
 The packaged `performance` holds the test scores (not the dev scores of training): spaCy's, the
 seqeval-style ones of score.py and, for system A, those on B's five types; the meta names the data,
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import srsly
 import typer
-from spacy.util import load_config
 
 from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, TAGSETS
 
@@ -54,7 +53,6 @@ def notes(seqeval: dict) -> str:
 
 
 def main(
-    model_dir: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
     scores_path: Path = typer.Argument(..., help="Test scores JSON from spacy evaluate"),
     seqeval_path: Path = typer.Argument(..., help="Test scores JSON from score.py"),
     output_path: Path = typer.Argument(..., help="meta.json to write"),
@@ -63,13 +61,12 @@ def main(
     pipeline: str = typer.Option(..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"),
 ):
     """Write the package meta for a trained MultiNERD pipeline."""
-    config = load_config(model_dir / "config.cfg")
     scores = srsly.read_json(scores_path)
     seqeval = srsly.read_json(seqeval_path)
     labels = TAGSETS[tagset]
     meta = {
         "name": name + NAME_SUFFIXES[pipeline],
-        "description": f"{SYSTEMS[tagset]}. Trained on MultiNERD ({config['nlp']['lang']}) with spaCy.",
+        "description": f"{SYSTEMS[tagset]}. Trained on MultiNERD ({seqeval['lang']}) with spaCy.",
         "license": LICENSE,
         "sources": [
             {
