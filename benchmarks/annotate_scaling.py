@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 from annotate import annotate, check_local_resources, count_rows, model_to_load  # noqa: E402
-from errors import fail  # noqa: E402
+from cli import fail  # noqa: E402
 from score import cpu_name  # noqa: E402
 from tiny import sentences  # noqa: E402
 

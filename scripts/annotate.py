@@ -23,7 +23,7 @@ import typer
 from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 from wasabi import msg
 
-from errors import fail
+from cli import fail
 
 INPUT_SUFFIXES = (".jsonl", ".txt", ".parquet")
 DOCUMENTS = pa.schema([("id", pa.string()), ("text", pa.string()), ("error", pa.string())])

@@ -3,7 +3,6 @@
     python scripts/convert.py INPUT OUTPUT --tagset {full,five} [--lang en]
 """
 import json
-import os
 from collections import Counter
 from enum import Enum
 from pathlib import Path
@@ -15,7 +14,7 @@ from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
 
-from errors import InputError, fail
+from cli import InputError, fail, write_atomically
 from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 
 
@@ -85,12 +84,7 @@ def convert(input_path: Path, output_path: Path, tagset: str, lang: Optional[str
         sentences += 1
         doc_bin.add(doc)
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = output_path.with_name(f".{output_path.name}.tmp")
-    try:
-        doc_bin.to_disk(tmp_path)
-        os.replace(tmp_path, output_path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    write_atomically(output_path, doc_bin.to_disk)
     return sentences, counts
 
 

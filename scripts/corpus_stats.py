@@ -14,7 +14,7 @@ from spacy.vocab import Vocab
 from wasabi import msg
 
 from convert import Tagset
-from errors import fail
+from cli import fail
 from multinerd import SPLITS as HUB_SPLITS
 from multinerd import TAGSETS
 

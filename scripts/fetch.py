@@ -7,7 +7,6 @@ the original TSV release in ASSETS_DIR (train_en.tsv, dev_en.tsv, test_en.tsv) i
 hub's JSONL format beside it; else the file is downloaded from the Hugging Face hub.
 """
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Iterator, List
@@ -15,7 +14,7 @@ from typing import Iterator, List
 import typer
 from wasabi import msg
 
-from errors import InputError, fail
+from cli import InputError, fail, write_atomically
 from multinerd import HUB_DATASET, LANGS, SPLITS, TAG_IDS, hub_filename, tsv_filename
 
 
@@ -41,16 +40,6 @@ def read_tsv(path: Path, lang: str) -> Iterator[dict]:
             tags.append(TAG_IDS[columns[-1]])
     if tokens:
         yield {"tokens": tokens, "ner_tags": tags, "lang": lang}
-
-
-def write_atomically(dest: Path, write) -> None:
-    """Call write(tmp_path), then move the result to dest: an interrupted run leaves no dest."""
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:

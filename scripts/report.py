@@ -15,7 +15,7 @@ import srsly
 import typer
 from wasabi import msg
 
-from errors import InputError, fail
+from cli import InputError, fail
 from multinerd import TAGSETS
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 from wasabi import msg
 
-from errors import InputError, fail
+from cli import InputError, fail
 from multinerd import TAGSETS
 from seqeval_scores import SeqevalScorer, iob_tags
 
