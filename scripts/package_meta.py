@@ -11,6 +11,7 @@ from pathlib import Path
 import srsly
 import typer
 
+from convert import Tagset
 from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, TAGSETS
 
 SYSTEMS = {
@@ -56,17 +57,17 @@ def main(
     scores_path: Path = typer.Argument(..., help="Test scores JSON from spacy evaluate"),
     seqeval_path: Path = typer.Argument(..., help="Test scores JSON from score.py"),
     output_path: Path = typer.Argument(..., help="meta.json to write"),
-    tagset: str = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
+    tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
     name: str = typer.Option(..., "--name", help="Package name without the lang prefix, e.g. multinerd_a"),
     pipeline: str = typer.Option(..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"),
 ):
     """Write the package meta for a trained MultiNERD pipeline."""
     scores = srsly.read_json(scores_path)
     seqeval = srsly.read_json(seqeval_path)
-    labels = TAGSETS[tagset]
+    labels = TAGSETS[tagset.value]
     meta = {
         "name": name + NAME_SUFFIXES[pipeline],
-        "description": f"{SYSTEMS[tagset]}. Trained on MultiNERD ({seqeval['lang']}) with spaCy.",
+        "description": f"{SYSTEMS[tagset.value]}. Trained on MultiNERD ({seqeval['lang']}) with spaCy.",
         "license": LICENSE,
         "sources": [
             {
@@ -79,7 +80,7 @@ def main(
         "performance": performance(scores, seqeval),
         "notes": notes(seqeval),
         "multinerd": {
-            "tagset": tagset,
+            "tagset": tagset.value,
             "labels": list(labels),
             "dropped_labels": [label for label in ENTITY_TYPES if label not in labels],
             "transformer": seqeval["transformer"],
