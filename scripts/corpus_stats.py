@@ -1,15 +1,18 @@
 """Print a system's corpus: sentences, tokens and entities per type, per split (train/dev/test).
 
-    python scripts/corpus_stats.py CORPUS_DIR --tagset {full,five}
+    python scripts/corpus_stats.py CORPUS_DIR --tagset {full,five} [--config CONFIG]
 
-Warns about a type of the tagset that a split lacks, and about entities of types outside it.
+Warns about a type of the tagset that a split lacks, and about entities of types outside it. With a
+training config, also counts the batches its [training.batcher] makes of the train split: the steps of
+one epoch, to set the config's learning-rate schedule by.
 """
 from collections import Counter
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import typer
 from spacy.tokens import DocBin
+from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 from wasabi import msg
 
@@ -32,13 +35,20 @@ def count(path: Path) -> Counter:
     return counts
 
 
+def batches_per_epoch(path: Path, config_path: Path) -> int:
+    """Batches that the config's training batcher makes of a DocBin's docs, in one pass."""
+    batcher = registry.resolve({"batcher": load_config(config_path)["training"]["batcher"]})["batcher"]
+    return sum(1 for _ in batcher(DocBin().from_disk(path).get_docs(Vocab())))
+
+
 def main(
     corpus_dir: Path = typer.Argument(..., help="A system's corpus folder, with train.spacy, dev.spacy, test.spacy"),
     tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
+    config: Optional[Path] = typer.Option(None, "--config", help="A training config: count its batches of the train split"),
 ):
     """Print sentences, tokens and entities per type and split of a system's corpus."""
     paths = {split: corpus_dir / f"{split}.spacy" for split in SPLITS}
-    missing = [str(path) for path in paths.values() if not path.is_file()]
+    missing = [str(path) for path in [*paths.values(), *([config] if config else [])] if not path.is_file()]
     if missing:
         fail(f"No such file: {', '.join(missing)}")
     counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
@@ -48,6 +58,9 @@ def main(
     rows += [[key, *(counts[split][key] for split in SPLITS)] for key in ("sentences", "tokens")]
     msg.divider(f"{corpus_dir} ({tagset.value})")
     msg.table(rows, header=["", *SPLITS], aligns=["l", "r", "r", "r"])
+    if config:
+        steps = batches_per_epoch(paths["train"], config)
+        msg.info(f"Training steps an epoch: {steps:,} (batches of train by {config}'s batcher)")
     for split in SPLITS:
         lacking = [label for label in labels if not counts[split][label]]
         if lacking:

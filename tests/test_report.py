@@ -175,7 +175,7 @@ def test_replacing_the_results_section_twice_changes_nothing_more():
 
 @slow
 @pytest.mark.parametrize("system", SYSTEMS)
-def test_corpus_stats_count_what_the_assets_hold(project_run, system):
+def test_corpus_stats_count_what_the_assets_hold(project_run, tmp_path, system):
     project, _, _ = project_run
     tagset = SYSTEMS[system]
     counts = {split: count(project / f"corpus/{system}/{split}.spacy") for split in SPLITS.values()}
@@ -185,10 +185,16 @@ def test_corpus_stats_count_what_the_assets_hold(project_run, system):
             expected.update(sentences=1, tokens=len(tokens))
             expected.update(label for _, _, label in keep_types(iob_spans(tags), tagset))
         assert counts[split] == expected
-    result = run_script("corpus_stats.py", f"corpus/{system}", "--tagset", tagset, cwd=project, check=True)
+    config = tmp_path / "batcher.cfg"
+    config.write_text('[training]\n\n[training.batcher]\n@batchers = "spacy.batch_by_sequence.v1"\n'
+                      "size = 7\nget_length = null\n")
+    result = run_script("corpus_stats.py", f"corpus/{system}", "--tagset", tagset, "--config", config,
+                        cwd=project, check=True)  # fmt: skip
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if line.strip()}
     for key in (*TAGSETS[tagset], "sentences", "tokens"):
         assert rows[key] == [str(counts[split][key]) for split in SPLITS.values()]
+    batches = -(-counts["train"]["sentences"] // 7)
+    assert f"Training steps an epoch: {batches} " in result.stdout
 
 
 @slow
