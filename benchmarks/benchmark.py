@@ -1,12 +1,13 @@
 """Training and inference words/s of our pipeline against a plain Transformers token classifier.
 
-    python benchmarks/benchmark.py [--size base|tiny] [--gpu-id 0] [--output benchmarks/RESULTS.md]
+    python benchmarks/benchmark.py [--size base|tiny] [--gpu-id 0] [--variant "KEY=VALUE ..."]...
 
 Both systems get the same randomly initialised BERT (bert-base-cased's size; tiny for smoke runs) and
 the same synthetic MultiNERD-like sentences, on one device in one process: ours is configs/trf.cfg
 trained by spaCy's training loop and run with nlp.pipe; the baseline is the usual PyTorch loop around
-AutoModelForTokenClassification. The Markdown report goes to stdout and replaces this run's section of
-the output file (between its markers), leaving the rest of the file as it is.
+AutoModelForTokenClassification. Each --variant trains and runs ours again with those overrides of the
+config, for tuning. The Markdown report goes to stdout and replaces this run's section of the output
+file (between its markers), leaving the rest of the file as it is.
 """
 import gc
 import itertools
@@ -18,9 +19,10 @@ from enum import Enum
 from importlib.metadata import version
 from pathlib import Path
 from time import perf_counter
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import spacy
+import srsly
 import torch
 import typer
 from spacy.schemas import ConfigSchemaTraining
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 import callbacks  # noqa: E402,F401  (registers the config's [initialize.after_init] callback)
+from cli import fail  # noqa: E402
 from multinerd import ENTITY_TYPES, TAG_IDS, TAGS, iob_spans  # noqa: E402
 from score import cpu_name  # noqa: E402
 from tiny import TINY_BERT, write_bert  # noqa: E402
@@ -278,6 +281,28 @@ def measure_system(gpu: bool, train: Callable, infer: Callable) -> Figures:
     return Figures(training, step_words, training_memory, inference, inference_memory)
 
 
+def parse_variant(text: str) -> Dict[str, Any]:
+    """Overrides of the config from "KEY=VALUE ...", each VALUE read as JSON where it parses (as spaCy's
+    CLI reads them) and each KEY a setting the config already has."""
+    config = load_config(CONFIG)
+    overrides = {}
+    for item in text.split():
+        key, equals, value = item.partition("=")
+        if not equals:
+            fail(f"--variant {text!r}: {item!r} is not KEY=VALUE")
+        try:
+            overrides[key] = srsly.json_loads(value)
+        except ValueError:
+            overrides[key] = value
+        *sections, name = key.split(".")
+        section = config
+        for part in sections:
+            section = section.get(part, {}) if isinstance(section, dict) else {}
+        if not isinstance(section, dict) or name not in section or isinstance(section[name], dict):
+            fail(f"--variant {text!r}: {key} is not a setting of {CONFIG.relative_to(ROOT)}")
+    return overrides
+
+
 def ratio(ours: Optional[float], baseline: Optional[float]) -> str:
     return "n/a" if ours is None or baseline is None else f"{ours / baseline:.2f}"
 
@@ -303,6 +328,20 @@ def table(ours: Figures, baseline: Figures, ours_cpu: float) -> List[str]:
         a, b = getattr(ours, field), getattr(baseline, field)
         lines.append(f"| {name} | {show(a)} | {show(b)} | {ratio(a, b)} |")
     return lines + [f"| inference on the CPU, words/s | {speed(ours_cpu)} | — | — |"]
+
+
+def variants_table(variants: Dict[str, Figures], baseline: Figures) -> List[str]:
+    """A row per variant of our config: its words/s and memory, and its ratios to the baseline."""
+    lines = ["| variant of configs/trf.cfg | training, words/s | words a step | inference, words/s "
+             "| training: ours / baseline | inference: ours / baseline | peak GPU memory, training / inference (GiB) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for name, ours in variants.items():
+        lines.append(
+            f"| {name} | {speed(ours.training)} | {ours.step_words:,.0f} | {speed(ours.inference)} "
+            f"| {ratio(ours.training, baseline.training)} | {ratio(ours.inference, baseline.inference)} "
+            f"| {memory(ours.training_memory)} / {memory(ours.inference_memory)} |"
+        )  # fmt: skip
+    return lines
 
 
 def describe_corpus(sentences: Sequence[Sentence], model_dir: Path) -> str:
@@ -338,8 +377,10 @@ def main(
     warmup_steps: int = typer.Option(10, "--warmup-steps", help="Untimed training steps before the timed ones"),
     steps: int = typer.Option(100, "--steps", help="Timed training steps"),
     output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to put the report into"),
+    variants: List[str] = typer.Option([], "--variant", help='Also measure ours with these overrides of the config, e.g. "training.batcher.size=4000 nlp.batch_size=128"; repeatable'),
 ):  # fmt: skip
     """Compare our pipeline's training and inference words/s with a plain Transformers baseline."""
+    variant_overrides = {text: parse_variant(text) for text in variants}
     transformers_logging.set_verbosity_error()
     gpu = gpu_id >= 0
     if gpu:
@@ -350,24 +391,31 @@ def main(
     sentences, pieces = synthetic_corpus(n_sentences)
     with tempfile.TemporaryDirectory() as tmp:
         model_dir, train_path, pipeline_dir = Path(tmp, "bert"), Path(tmp, "train.spacy"), Path(tmp, "pipeline")
+        paths = {"paths.train": str(train_path), "paths.dev": str(train_path), "paths.transformer": str(model_dir)}
         if size == Size.tiny:
             write_bert(model_dir, pieces, **TINY_BERT)
         else:
             write_bert(model_dir, pieces, vocab_size=BASE_VOCAB_SIZE)
         write_docbin(sentences, train_path)
+
+        def measure_ours(overrides: Dict[str, Any], output_dir: Path) -> Figures:
+            return measure_system(
+                gpu,
+                lambda: train_pipeline(CONFIG, {**paths, **overrides}, output_dir, gpu_id, warmup_steps, steps, sync),
+                lambda: infer_pipeline(output_dir, sentences, sync, {} if gpu else {MIXED_PRECISION: False}),
+            )
+
         print("Training and inference of ours, then of the baseline", file=sys.stderr)
-        ours = measure_system(
-            gpu,
-            lambda: train_pipeline(CONFIG, {"paths.train": str(train_path), "paths.dev": str(train_path),
-                                            "paths.transformer": str(model_dir)},
-                                   pipeline_dir, gpu_id, warmup_steps, steps, sync),
-            lambda: infer_pipeline(pipeline_dir, sentences, sync, {} if gpu else {MIXED_PRECISION: False}),
-        )
+        ours = measure_ours({}, pipeline_dir)
         baseline = measure_system(
             gpu,
             lambda: train_baseline(model_dir, sentences, device, warmup_steps, steps, sync),
             lambda: infer_baseline(model_dir, sentences, infer_batch, device, sync),
         )
+        measured_variants = {"the config as it is": ours}
+        for i, (text, overrides) in enumerate(variant_overrides.items()):
+            print(f"Training and inference of ours with {text}", file=sys.stderr)
+            measured_variants[f"`{text}`"] = measure_ours(overrides, Path(tmp, f"variant{i}"))
         if gpu:
             require_cpu()
             ours_cpu = infer_pipeline(pipeline_dir, sentences[:cpu_sentences], lambda: None, {MIXED_PRECISION: False})
@@ -376,6 +424,7 @@ def main(
         encoder = AutoConfig.from_pretrained(model_dir)
         corpus = describe_corpus(sentences, model_dir)
     where = "GPU" if gpu else "CPU"
+    variant_args = "".join(f' --variant "{text}"' for text in variants)
     precisions = {None: "fp32", torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast + GradScaler"}
     lines = [f"## Throughput: our pipeline vs. Transformers token classification ({size.value} encoder, {where})", ""]
     if size == Size.tiny:
@@ -384,7 +433,8 @@ def main(
     lines += table(ours, baseline, ours_cpu) + [
         "",
         f"- Command: `python benchmarks/benchmark.py --size {size.value} --gpu-id {gpu_id} --sentences "
-        f"{n_sentences} --cpu-sentences {cpu_sentences} --warmup-steps {warmup_steps} --steps {steps}`",
+        f"{n_sentences} --cpu-sentences {cpu_sentences} --warmup-steps {warmup_steps} --steps {steps}"
+        f"{variant_args}`",
         f"- Device: {torch.cuda.get_device_name(device) + '; CPU: ' if gpu else ''}{cpu_name()}, "
         f"{torch.get_num_threads()} torch threads",
         f"- Versions: spacy {version('spacy')}, spacy-transformers {version('spacy-transformers')}, "
@@ -405,6 +455,10 @@ def main(
         "- Peak GPU memory: torch.cuda.max_memory_allocated, reset before each phase; spaCy's CuPy arrays "
         "count too (gpu_allocator = pytorch)",
     ]  # fmt: skip
+    if variants:
+        lines += ["", "### Variants of our config", "",
+                  "Ours trained and run again with each variant's overrides of configs/trf.cfg, as above; "
+                  "the ratios are to the baseline above.", ""] + variants_table(measured_variants, baseline)  # fmt: skip
     report = "\n".join(lines)
     print(report)
     write_section(output, f"throughput-{size.value}-{where.lower()}", report)

@@ -8,26 +8,60 @@ HEADER = ["", "ours: spaCy (configs/trf.cfg)", "baseline: Transformers", "ours /
 SPEED_ROWS = ["training, words/s", "inference, words/s"]
 MEMORY_ROWS = ["peak GPU memory, training (GiB)", "peak GPU memory, inference (GiB)"]
 CPU_ROW = "inference on the CPU, words/s"
+VARIANT = "components.ner.model.hidden_width=32 nlp.batch_size=16"
+VARIANTS_HEADER = ["variant of configs/trf.cfg", "training, words/s", "words a step", "inference, words/s",
+                   "training: ours / baseline", "inference: ours / baseline",
+                   "peak GPU memory, training / inference (GiB)"]  # fmt: skip
+
+
+def number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+def table_rows(text: str) -> list:
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
 
 
 def test_tiny_cpu_run_replaces_its_section_with_the_table(tmp_path):
     output = tmp_path / "RESULTS.md"
     output.write_text(f"# Results\n\n{START}\nold figures\n{END}\n\n## Another benchmark\nkept\n", encoding="utf8")
     args = [sys.executable, ROOT / "benchmarks" / "benchmark.py", "--size", "tiny", "--gpu-id", "-1",
-            "--sentences", "64", "--warmup-steps", "1", "--steps", "2", "--output", output]  # fmt: skip
+            "--sentences", "64", "--warmup-steps", "1", "--steps", "2", "--output", output, "--variant", VARIANT]  # fmt: skip
     result = run(args, check=True)
     text = output.read_text(encoding="utf8")
     assert text.startswith("# Results\n\n") and text.endswith("\n\n## Another benchmark\nkept\n")
     assert text.count(START) == 1 and text.count(END) == 1 and "old figures" not in text
     section = text.partition(START)[2].partition(END)[0]
     assert section.strip() in result.stdout
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("|")]
+    main_section, _, variants_section = section.partition("### Variants of our config")
+    rows = table_rows(main_section)
     assert rows[0] == HEADER
     table = {row[0]: row[1:] for row in rows[2:]}
     assert list(table) == SPEED_ROWS + MEMORY_ROWS + [CPU_ROW]
     for name in SPEED_ROWS:
-        ours, baseline, ratio = (float(cell.replace(",", "")) for cell in table[name])
+        ours, baseline, ratio = (number(cell) for cell in table[name])
         assert ours > 0 and baseline > 0 and abs(ratio - ours / baseline) <= 0.01 * ratio + 0.005
     for name in MEMORY_ROWS:
         assert table[name] == ["n/a"] * 3
-    assert float(table[CPU_ROW][0].replace(",", "")) == float(table[SPEED_ROWS[1]][0].replace(",", ""))
+    assert number(table[CPU_ROW][0]) == number(table[SPEED_ROWS[1]][0])
+    variants = table_rows(variants_section)
+    assert variants[0] == VARIANTS_HEADER
+    assert [row[0] for row in variants[2:]] == ["the config as it is", f"`{VARIANT}`"]
+    as_is, variant = variants[2:]
+    assert (as_is[1], as_is[3]) == (table[SPEED_ROWS[0]][0], table[SPEED_ROWS[1]][0])
+    for row in (as_is, variant):
+        training, _, inference, training_ratio, inference_ratio = (number(cell) for cell in row[1:6])
+        assert abs(training_ratio - training / number(table[SPEED_ROWS[0]][1])) <= 0.01 * training_ratio + 0.005
+        assert abs(inference_ratio - inference / number(table[SPEED_ROWS[1]][1])) <= 0.01 * inference_ratio + 0.005
+        assert row[6] == "n/a / n/a"
+
+
+def test_a_variant_that_is_no_setting_of_the_config_fails_before_measuring(tmp_path):
+    output = tmp_path / "RESULTS.md"
+    args = [sys.executable, ROOT / "benchmarks" / "benchmark.py", "--size", "tiny", "--gpu-id", "-1",
+            "--output", output, "--variant", "training.batcher.sise=4000"]  # fmt: skip
+    result = run(args)
+    assert result.returncode == 1 and not output.exists()
+    assert result.stderr.strip().splitlines() == [
+        "✘ --variant 'training.batcher.sise=4000': training.batcher.sise is not a setting of configs/trf.cfg"
+    ]
