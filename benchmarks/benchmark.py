@@ -139,7 +139,7 @@ def time_steps(step_words: Iterator[int], warmup_steps: int, steps: int, sync: C
     return words / (perf_counter() - start), words / steps
 
 
-def train_pipeline(config_path: Path, overrides: Dict[str, str], pipeline_dir: Path, gpu_id: int,
+def train_pipeline(config_path: Path, overrides: Dict[str, Any], pipeline_dir: Path, gpu_id: int,
                    warmup_steps: int, steps: int, sync: Callable) -> Tuple[float, float]:  # fmt: skip
     """Train a config with spaCy's training loop and save it; returns time_steps' figures."""
     nlp = init_nlp(load_config(config_path, overrides=overrides), use_gpu=gpu_id)
@@ -176,6 +176,26 @@ def infer_pipeline(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Call
         pass
     sync()
     return sum(len(words) for words, _ in sentences) / (perf_counter() - start)
+
+
+def component_speeds(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Callable, overrides: Dict) -> Dict[str, float]:
+    """Words/s of each pipeline component alone, over the Docs that the components before it made.
+
+    Shows where nlp.pipe's time goes. The Docs are all kept between components (with their
+    transformer outputs), so run it outside the peak-memory measurement.
+    """
+    nlp = spacy.load(pipeline_dir, config=overrides)
+    words = sum(len(words) for words, _ in sentences)
+    docs = [Doc(nlp.vocab, words=words) for words, _ in sentences]
+    speeds = {}
+    for name, component in nlp.pipeline:
+        list(component.pipe(docs[: nlp.batch_size], batch_size=nlp.batch_size))  # untimed warm-up
+        sync()
+        start = perf_counter()
+        docs = list(component.pipe(docs, batch_size=nlp.batch_size))
+        sync()
+        speeds[name] = words / (perf_counter() - start)
+    return speeds
 
 
 def autocast_dtype(gpu: bool) -> Optional[torch.dtype]:
@@ -315,7 +335,7 @@ def memory(gib: Optional[float]) -> str:
     return "n/a" if gib is None else f"{gib:.2f}"
 
 
-def table(ours: Figures, baseline: Figures, ours_cpu: float) -> List[str]:
+def table(ours: Figures, baseline: Figures, ours_cpu: float, components: Dict[str, float]) -> List[str]:
     rows = [
         ("training, words/s", speed, "training"),
         ("inference, words/s", speed, "inference"),
@@ -327,6 +347,9 @@ def table(ours: Figures, baseline: Figures, ours_cpu: float) -> List[str]:
     for name, show, field in rows:
         a, b = getattr(ours, field), getattr(baseline, field)
         lines.append(f"| {name} | {show(a)} | {show(b)} | {ratio(a, b)} |")
+        if field == "inference":
+            lines += [f"| inference, {name} component alone, words/s | {speed(words_per_s)} | — | — |"
+                      for name, words_per_s in components.items()]  # fmt: skip
     return lines + [f"| inference on the CPU, words/s | {speed(ours_cpu)} | — | — |"]
 
 
@@ -398,11 +421,13 @@ def main(
             write_bert(model_dir, pieces, vocab_size=BASE_VOCAB_SIZE)
         write_docbin(sentences, train_path)
 
+        load_overrides = {} if gpu else {MIXED_PRECISION: False}
+
         def measure_ours(overrides: Dict[str, Any], output_dir: Path) -> Figures:
             return measure_system(
                 gpu,
                 lambda: train_pipeline(CONFIG, {**paths, **overrides}, output_dir, gpu_id, warmup_steps, steps, sync),
-                lambda: infer_pipeline(output_dir, sentences, sync, {} if gpu else {MIXED_PRECISION: False}),
+                lambda: infer_pipeline(output_dir, sentences, sync, load_overrides),
             )
 
         print("Training and inference of ours, then of the baseline", file=sys.stderr)
@@ -412,6 +437,7 @@ def main(
             lambda: train_baseline(model_dir, sentences, device, warmup_steps, steps, sync),
             lambda: infer_baseline(model_dir, sentences, infer_batch, device, sync),
         )
+        components = component_speeds(pipeline_dir, sentences, sync, load_overrides)
         measured_variants = {"the config as it is": ours}
         for i, (text, overrides) in enumerate(variant_overrides.items()):
             print(f"Training and inference of ours with {text}", file=sys.stderr)
@@ -428,9 +454,10 @@ def main(
     precisions = {None: "fp32", torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast + GradScaler"}
     lines = [f"## Throughput: our pipeline vs. Transformers token classification ({size.value} encoder, {where})", ""]
     if size == Size.tiny:
-        lines += ["A smoke run of the tiny encoder: it checks the script and shows the format; its figures "
-                  "say nothing about our speed.", ""]  # fmt: skip
-    lines += table(ours, baseline, ours_cpu) + [
+        lines += ["A run of the tiny test encoder: its transformer costs next to nothing, so the totals and "
+                  "ratios say nothing about our speed with a real encoder. The ner row still shows what NER "
+                  "decoding costs, which runs on the CPU whatever the device.", ""]  # fmt: skip
+    lines += table(ours, baseline, ours_cpu, components) + [
         "",
         f"- Command: `python benchmarks/benchmark.py --size {size.value} --gpu-id {gpu_id} --sentences "
         f"{n_sentences} --cpu-sentences {cpu_sentences} --warmup-steps {warmup_steps} --steps {steps}"
@@ -450,8 +477,10 @@ def main(
         f"{precisions[autocast_dtype(gpu)]}, wordpieces computed before the loop",
         f"- Inference: batches of {infer_batch} sentences. Ours: nlp.pipe over Docs of the words, "
         f"wordpiece tokenization, alignment and NER decoding included. Baseline: forward pass + argmax over "
-        f"wordpieces computed before timing. The CPU row: "
-        f"{f'nlp.pipe on the CPU over {len(sentences[:cpu_sentences])} sentences' if gpu else 'the inference row'}",
+        f"wordpieces computed before timing. The component rows: each of ours' components alone over "
+        f"all the sentences, each after the one before it, to show where nlp.pipe's time goes (the ner "
+        f"component computes its features on the device, then decodes its transitions on the CPU). The "
+        f"CPU row: {f'nlp.pipe on the CPU over {len(sentences[:cpu_sentences])} sentences' if gpu else 'the inference row'}",
         "- Peak GPU memory: torch.cuda.max_memory_allocated, reset before each phase; spaCy's CuPy arrays "
         "count too (gpu_allocator = pytorch)",
     ]  # fmt: skip

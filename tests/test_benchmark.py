@@ -6,6 +6,7 @@ from helpers import ROOT, run
 START, END = "<!-- benchmark.py: throughput-tiny-cpu -->", "<!-- /benchmark.py: throughput-tiny-cpu -->"
 HEADER = ["", "ours: spaCy (configs/trf.cfg)", "baseline: Transformers", "ours / baseline"]
 SPEED_ROWS = ["training, words/s", "inference, words/s"]
+COMPONENT_ROWS = [f"inference, {name} component alone, words/s" for name in ("transformer", "ner")]
 MEMORY_ROWS = ["peak GPU memory, training (GiB)", "peak GPU memory, inference (GiB)"]
 CPU_ROW = "inference on the CPU, words/s"
 VARIANT = "components.ner.model.hidden_width=32 nlp.batch_size=16"
@@ -37,10 +38,12 @@ def test_tiny_cpu_run_replaces_its_section_with_the_table(tmp_path):
     rows = table_rows(main_section)
     assert rows[0] == HEADER
     table = {row[0]: row[1:] for row in rows[2:]}
-    assert list(table) == SPEED_ROWS + MEMORY_ROWS + [CPU_ROW]
+    assert list(table) == SPEED_ROWS + COMPONENT_ROWS + MEMORY_ROWS + [CPU_ROW]
     for name in SPEED_ROWS:
         ours, baseline, ratio = (number(cell) for cell in table[name])
         assert ours > 0 and baseline > 0 and abs(ratio - ours / baseline) <= 0.01 * ratio + 0.005
+    for name in COMPONENT_ROWS:
+        assert number(table[name][0]) > 0 and table[name][1:] == ["—", "—"]
     for name in MEMORY_ROWS:
         assert table[name] == ["n/a"] * 3
     assert number(table[CPU_ROW][0]) == number(table[SPEED_ROWS[1]][0])
