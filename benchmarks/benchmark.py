@@ -185,7 +185,7 @@ def component_speeds(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Ca
     transformer outputs), so run it outside the peak-memory measurement.
     """
     nlp = spacy.load(pipeline_dir, config=overrides)
-    words = sum(len(words) for words, _ in sentences)
+    n_words = sum(len(words) for words, _ in sentences)
     docs = [Doc(nlp.vocab, words=words) for words, _ in sentences]
     speeds = {}
     for name, component in nlp.pipeline:
@@ -194,7 +194,7 @@ def component_speeds(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Ca
         start = perf_counter()
         docs = list(component.pipe(docs, batch_size=nlp.batch_size))
         sync()
-        speeds[name] = words / (perf_counter() - start)
+        speeds[name] = n_words / (perf_counter() - start)
     return speeds
 
 
@@ -348,8 +348,8 @@ def table(ours: Figures, baseline: Figures, ours_cpu: float, components: Dict[st
         a, b = getattr(ours, field), getattr(baseline, field)
         lines.append(f"| {name} | {show(a)} | {show(b)} | {ratio(a, b)} |")
         if field == "inference":
-            lines += [f"| inference, {name} component alone, words/s | {speed(words_per_s)} | — | — |"
-                      for name, words_per_s in components.items()]  # fmt: skip
+            lines += [f"| inference, {component} component alone, words/s | {speed(words_per_s)} | — | — |"
+                      for component, words_per_s in components.items()]  # fmt: skip
     return lines + [f"| inference on the CPU, words/s | {speed(ours_cpu)} | — | — |"]
 
 
