@@ -1,12 +1,14 @@
-"""Convert a MultiNERD JSONL file (the hub's format) to a spaCy DocBin, one Doc per sentence.
+"""Convert a MultiNERD JSONL file (the hub's format) to spaCy DocBins for both systems, one Doc per sentence.
 
-    python scripts/convert.py INPUT OUTPUT --tagset {full,five} [--lang en]
+    python scripts/convert.py INPUT OUTPUT_A OUTPUT_B [--lang en]
+
+Reads INPUT once; writes system A's DocBin (all 15 types) to OUTPUT_A and system B's (five types) to OUTPUT_B.
 """
 import json
 from collections import Counter
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import typer
 from spacy.tokens import Doc, DocBin, Span
@@ -65,45 +67,51 @@ def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str],
             yield tokens, [TAGS[tag_id] for tag_id in tag_ids]
 
 
-def convert(input_path: Path, output_path: Path, tagset: str, lang: Optional[str]) -> Tuple[int, Counter]:
-    """Write input_path's sentences to output_path as a DocBin; return (sentences, entities per type).
+def convert(input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) -> Tuple[int, Dict[str, Counter]]:
+    """Write input_path's sentences to a DocBin per tagset ({tagset: path}); return (sentences, entities per type).
 
-    The DocBin goes to a temporary file first, so a failed or interrupted run leaves no output.
+    Each DocBin goes to a temporary file first, so a failed or interrupted run leaves no output.
     """
     vocab = Vocab()
-    doc_bin = DocBin(attrs=["ENT_IOB", "ENT_TYPE"])
-    counts: Counter = Counter()
+    doc_bins = {tagset: DocBin(attrs=["ENT_IOB", "ENT_TYPE"]) for tagset in outputs}
+    counts: Dict[str, Counter] = {tagset: Counter() for tagset in outputs}
     sentences = 0
     spaced = lang not in UNSPACED_LANGS
     for tokens, tags in read_sentences(input_path, lang):
-        doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
-        spans = keep_types(iob_spans(tags), tagset)
-        # Every token outside the kept spans is O: sentences without entities teach precision.
-        doc.set_ents([Span(doc, start, end, label) for start, end, label in spans], default="outside")
-        counts.update(label for _, _, label in spans)
+        spans = iob_spans(tags)
+        for tagset, doc_bin in doc_bins.items():
+            doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
+            kept = keep_types(spans, tagset)
+            # Every token outside the kept spans is O: sentences without entities teach precision.
+            doc.set_ents([Span(doc, start, end, label) for start, end, label in kept], default="outside")
+            counts[tagset].update(label for _, _, label in kept)
+            doc_bin.add(doc)
         sentences += 1
-        doc_bin.add(doc)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(output_path, doc_bin.to_disk)
+    for tagset, output_path in outputs.items():
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(output_path, doc_bins[tagset].to_disk)
     return sentences, counts
 
 
 def main(
     input_path: Path = typer.Argument(..., help="Hub-format JSONL file (tokens, ner_tags, lang)"),
-    output_path: Path = typer.Argument(..., help="DocBin file to write (.spacy)"),
-    tagset: Tagset = typer.Option(..., "--tagset", help="full: all 15 types (A); five: PER ORG LOC DIS ANIM (B)"),
+    output_a: Path = typer.Argument(..., help="DocBin file to write for system A: all 15 types (.spacy)"),
+    output_b: Path = typer.Argument(..., help="DocBin file to write for system B: PER ORG LOC DIS ANIM (.spacy)"),
     lang: Optional[str] = typer.Option(None, "--lang", help="Keep only lines of this language"),
 ):
-    """Convert MultiNERD JSONL to a spaCy DocBin for system A (full) or B (five)."""
+    """Convert MultiNERD JSONL to spaCy DocBins for system A (15 types) and B (five types), in one pass."""
     if not input_path.is_file():
         fail(f"{input_path}: no such file")
+    outputs = {Tagset.full.value: output_a, Tagset.five.value: output_b}
     try:
-        sentences, counts = convert(input_path, output_path, tagset.value, lang)
+        sentences, counts = convert(input_path, outputs, lang)
     except InputError as err:
         fail(str(err))
-    msg.good(f"Wrote {output_path}: {sentences} sentences, {sum(counts.values())} entities ({tagset.value})")
-    for label in TAGSETS[tagset.value]:
-        print(f"{label:<6}{counts[label]:>9}")
+    for tagset, output_path in outputs.items():
+        msg.good(f"Wrote {output_path}: {sentences} sentences, {sum(counts[tagset].values())} entities ({tagset})")
+    rows = [[label, counts["full"][label], counts["five"][label] if label in TAGSETS["five"] else "–"]
+            for label in TAGSETS["full"]]  # fmt: skip
+    msg.table(rows, header=["", "A", "B"], aligns=["l", "r", "r"])
 
 
 if __name__ == "__main__":

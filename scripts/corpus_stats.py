@@ -4,7 +4,7 @@
 
 Warns about a type of the tagset that a split lacks, and about entities of types outside it. With a
 training config, also counts the batches its [training.batcher] makes of the train split: the steps of
-one epoch, to set the config's learning-rate schedule by.
+one epoch, as train_config.py counts them to fit the run's schedule.
 """
 from collections import Counter
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Dict, Optional
 
 import typer
 from spacy.tokens import DocBin
-from spacy.util import load_config, registry
+from spacy.util import load_config
 from spacy.vocab import Vocab
 from wasabi import msg
 
@@ -20,6 +20,7 @@ from convert import Tagset
 from cli import fail
 from multinerd import SPLITS as HUB_SPLITS
 from multinerd import TAGSETS
+from train_config import batches_per_epoch
 
 # The corpus's file names: train, dev, test.
 SPLITS = tuple(HUB_SPLITS.values())
@@ -33,12 +34,6 @@ def count(path: Path) -> Counter:
         counts["tokens"] += len(doc)
         counts.update(ent.label_ for ent in doc.ents)
     return counts
-
-
-def batches_per_epoch(path: Path, config_path: Path) -> int:
-    """Batches that the config's training batcher makes of a DocBin's docs, in one pass."""
-    batcher = registry.resolve({"batcher": load_config(config_path)["training"]["batcher"]})["batcher"]
-    return sum(1 for _ in batcher(DocBin().from_disk(path).get_docs(Vocab())))
 
 
 def main(
@@ -59,7 +54,7 @@ def main(
     msg.divider(f"{corpus_dir} ({tagset.value})")
     msg.table(rows, header=["", *SPLITS], aligns=["l", "r", "r", "r"])
     if config:
-        steps = batches_per_epoch(paths["train"], config)
+        steps = batches_per_epoch(paths["train"], load_config(config))
         msg.info(f"Training steps an epoch: {steps:,} (batches of train by {config}'s batcher)")
     for split in SPLITS:
         lacking = [label for label in labels if not counts[split][label]]

@@ -2,12 +2,16 @@
 
 Both pipeline variants: trf (the tiny transformer) and cnn (spaCy's CPU NER).
 """
+import itertools
 import json
+import re
 import sys
 
 import pytest
 import srsly
+from spacy.util import load_config, registry
 
+from conftest import MAX_STEPS
 from helpers import run
 from multinerd import TAGSETS
 
@@ -36,12 +40,44 @@ def test_workflow_builds_both_wheels(request, pipeline):
         assert [w.name for w in wheels] == [f"{name}-py3-none-any.whl"]
 
 
+def evaluations(log: str, system: str) -> list:
+    """(step, score) of each evaluation row that spacy train printed for one system in a workflow's output."""
+    # Weasel heads each command's output with "==== NAME ====" (spaCy's own headings are capitalised).
+    parts = re.split(r"={3,} ([a-z-]+) ={3,}", log)
+    table = parts[parts.index(f"train-{system}") + 1]
+    rows = [line.split() for line in table.splitlines()]
+    return [(int(row[1]), float(row[-1])) for row in rows if len(row) > 4 and row[0].isdigit() and row[1].isdigit()]
+
+
 @pytest.mark.parametrize("pipeline", PIPELINES)
-def test_second_run_skips_every_step(request, pipeline):
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_run_ends_at_its_budget_evaluated_with_the_learning_rate_at_zero(request, pipeline, system):
+    project, _, result = request.getfixturevalue(PIPELINES[pipeline][0])
+    config = load_config(project / f"training/{pipeline}/{system}/config.cfg")
+    training = config["training"]
+    assert (training["max_steps"], training["max_epochs"], training["patience"]) == (MAX_STEPS, 0, 0)
+    evals = evaluations(result.stdout, system)
+    assert [step for step, _ in evals] == list(range(0, MAX_STEPS + 1, training["eval_frequency"]))
+    assert evals[-1][0] == MAX_STEPS
+    # model-best is the best evaluation (the latest of equals, as spaCy saves it), not an untrained step.
+    best = srsly.read_json(project / f"training/{pipeline}/{system}/model-best/meta.json")["performance"]["ents_f"]
+    # The table's last column is the weighted score (here ents_f, from 0 to 1), printed to two decimals.
+    assert best == pytest.approx(max(score for _, score in evals), abs=0.005)
+    if pipeline == "cnn":
+        assert best > evals[0][1]
+    learn_rate = training["optimizer"]["learn_rate"]
+    if isinstance(learn_rate, dict):  # trf: warmup_linear, zero at the last step
+        rates = list(itertools.islice(registry.resolve({"r": learn_rate})["r"], MAX_STEPS + 1))
+        assert rates[MAX_STEPS] == 0 and rates[MAX_STEPS - 1] > 0
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_second_run_skips_every_step_but_the_device_check(request, pipeline):
     project, args, _ = request.getfixturevalue(PIPELINES[pipeline][0])
     result = run(args, cwd=project, check=True)
     skipped = [line for line in result.stdout.splitlines() if "Skipping" in line]
-    assert len(skipped) == 11, result.stdout
+    assert len(skipped) == len(srsly.read_yaml(project / "project.yml")["workflows"]["all"]) - 1, result.stdout
+    assert "Training and evaluating on the CPU" in result.stdout
 
 
 @pytest.mark.parametrize("pipeline", PIPELINES)

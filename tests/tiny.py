@@ -5,12 +5,14 @@
 """
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Dict, List
 
 import typer
 
-from multinerd import ENTITY_TYPES, SPLITS, TAG_IDS, hub_filename
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))  # run as a script: find multinerd
+from multinerd import ENTITY_TYPES, SPLITS, TAG_IDS, hub_filename  # noqa: E402
 
 # A few names per type; sentences put one or two of them into simple frames.
 NAMES: Dict[str, List[str]] = {

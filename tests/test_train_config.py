@@ -1,0 +1,77 @@
+"""The run's config: a schedule counted on the train corpus, evaluations that end at the last step, a decay to zero."""
+from itertools import islice
+
+import pytest
+from spacy.tokens import Doc, DocBin
+from spacy.util import load_config, registry
+from spacy.vocab import Vocab
+
+from helpers import ROOT, run_script
+from train_config import schedule
+
+
+
+@pytest.mark.parametrize(
+    "max_steps,budget,eval_frequency,warmup",
+    [
+        (0, 14_400, 1_440, 250),  # 3 epochs of 4,800 steps; the config's 250 warm-up steps
+        (50, 50, 5, 5),  # a short run: warm-up cut to a tenth of it
+        (37, 40, 4, 4),  # rounded up to whole evaluation intervals, so its last step is evaluated
+    ],
+)
+def test_schedule(max_steps, budget, eval_frequency, warmup):
+    plan = schedule(steps_per_epoch=4_800, epochs=3, max_steps=max_steps, warmup_steps=250)
+    assert plan == {"max_steps": budget, "eval_frequency": eval_frequency, "warmup_steps": warmup}
+
+
+def write_corpus(path, sentences):
+    vocab = Vocab()
+    doc_bin = DocBin()
+    for i in range(sentences):
+        doc_bin.add(Doc(vocab, words=["word"] * (1 + i % 5)))
+    doc_bin.to_disk(path)
+
+
+def learn_rates(config, steps):
+    """The first `steps` + 1 learning rates of a config's optimizer, as training would use them."""
+    schedule_config = config.interpolate()["training"]["optimizer"]["learn_rate"]
+    rates = registry.resolve({"rate": schedule_config})["rate"]
+    return list(islice(rates, steps + 1))
+
+
+def test_cnn_config_counts_the_batchers_steps_an_epoch(tmp_path):
+    base = tmp_path / "base.cfg"
+    config = load_config(ROOT / "configs/cnn.cfg", interpolate=False)
+    config["training"]["batcher"] = {"@batchers": "spacy.batch_by_sequence.v1", "size": 7, "get_length": None}
+    config.to_disk(base)
+    write_corpus(tmp_path / "train.spacy", 60)
+    write_corpus(tmp_path / "dev.spacy", 5)
+    output = tmp_path / "run" / "config.cfg"
+    result = run_script("train_config.py", base, tmp_path / "train.spacy", tmp_path / "dev.spacy", output, check=True)
+    # 60 sentences in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every 5.
+    assert "Steps an epoch: 9 " in result.stdout
+    training = load_config(output, interpolate=False)["training"]
+    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (45, 5, 0, 0)
+
+
+def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path):
+    write_corpus(tmp_path / "train.spacy", 30)
+    write_corpus(tmp_path / "dev.spacy", 5)
+    output = tmp_path / "config.cfg"
+    run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "train.spacy", tmp_path / "dev.spacy", output,
+               "--max-steps", 50, "--lang", "de", "--transformer", "some/encoder", check=True)  # fmt: skip
+    config = load_config(output, interpolate=False)
+    training = config["training"]
+    assert training["max_steps"] == 50 and 50 % training["eval_frequency"] == 0
+    rates = learn_rates(config, 50)
+    assert rates[50] == 0 and all(rate > 0 for rate in rates[1:50])
+    assert config["nlp"]["lang"] == "de" and config["paths"]["transformer"] == "some/encoder"
+    assert config["paths"]["train"] == str(tmp_path / "train.spacy")
+
+
+def test_missing_corpus_is_one_line(tmp_path):
+    result = run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "none.spacy", tmp_path / "dev.spacy",
+                        tmp_path / "config.cfg")  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"✘ {tmp_path / 'none.spacy'}: no such file"]
+    assert not (tmp_path / "config.cfg").exists()
