@@ -3,12 +3,13 @@
     streamlit run scripts/demo.py --server.address 127.0.0.1 -- [PIPELINE_A] [PIPELINE_B]
 
 Each pipeline is an installed package (e.g. en_multinerd_b) or a pipeline folder; the page's fields
-change them. Each system shows its entities highlighted, then a table of their text, type, token
-span and character offsets.
+change them. Each system shows its entities highlighted (spacy-streamlit), then a table of their text,
+type, character offsets and token span.
 """
 import sys
 from typing import Sequence
 
+import pandas as pd
 import spacy
 import streamlit as st
 from spacy.util import get_installed_models
@@ -16,6 +17,7 @@ from spacy_streamlit import visualize_ner
 
 from mistakes import COLORS
 
+ENTITY_COLUMNS = ["text", "type", "start", "end", "tokens"]
 DEFAULTS = ("training/trf/a/model-best", "training/trf/b/model-best")
 TEXT = "Marie Curie won the Nobel Prize in Paris after a bout of influenza, and her dog slept through it."
 
@@ -33,8 +35,12 @@ def show(system: str, name: str, text: str) -> None:
         st.error(f"Cannot load {name}: {err}")
         return
     doc = nlp(text)
-    visualize_ner(doc, labels=nlp.pipe_labels.get("ner", ()), title=None, colors=COLORS, key=f"{system}:{name}")
-    if not doc.ents:
+    labels = nlp.pipe_labels.get("ner", ())
+    visualize_ner(doc, labels=labels, show_table=False, title=None, colors=COLORS, key=f"{system}:{name}")
+    if doc.ents:
+        rows = [(e.text, e.label_, e.start_char, e.end_char, f"{e.start}–{e.end}") for e in doc.ents]
+        st.dataframe(pd.DataFrame(rows, columns=ENTITY_COLUMNS), hide_index=True)
+    else:
         st.caption("No entities.")
 
 

@@ -115,7 +115,8 @@ PAGE = """<!DOCTYPE html>
 <style>
 body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 70em;
        padding: 0 1em; color: #222; }}
-table.counts {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
+.systems {{ display: flex; flex-wrap: wrap; gap: 0 3em; }}
+table.counts {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }}
 table.counts th, table.counts td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }}
 table.counts th:first-child {{ text-align: left; }}
 .sentence {{ border-top: 1px solid #ddd; padding: 0.8em 0; }}
@@ -195,7 +196,7 @@ def counts_table(per_type: Dict[str, Dict[str, int]], labels: Sequence[str]) -> 
             if label != "all"
             else {kind: sum(c.get(kind, 0) for c in per_type.values()) for kind in KINDS}
         )
-        cells = "".join(f"<td>{counts.get(kind, 0)}</td>" for kind in KINDS)
+        cells = "".join(f"<td>{counts.get(kind, 0) or '·'}</td>" for kind in KINDS)
         rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
     return f'<table class="counts">{"".join(rows)}</table>'
 
@@ -241,10 +242,21 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
         "(only overlapping predictions of other types); a prediction that overlaps no gold entity is spurious. "
         f"Gold shows all 15 types; B is judged on its five ({five}).</p>",
     ]
-    for system, labels in (("A", TAGSETS["full"]), ("B", TAGSETS["five"])):
-        body += [f"<h2>System {system}: entities per type and kind</h2>", counts_table(counters[system].per_type(), labels)]
+    tables = [
+        f"<div><h2>System {system}: gold entities per type and kind</h2>{counts_table(counters[system].per_type(), labels)}</div>"
+        for system, labels in (("A", TAGSETS["full"]), ("B", TAGSETS["five"]))
+    ]
+    body.append(f'<div class="systems">{"".join(tables)}</div>')
+    links = [f'<a href="#{kind.replace(" ", "-")}">{kind}</a> ({len(by_kind[kind])})' for kind in MISTAKES]
+    body.append(f"<p>Sentences with each kind of mistake, by A or B: {', '.join(links)}.</p>")
     for kind in MISTAKES:
         totals = ", ".join(f"{counter.total(kind)} in {system}" for system, counter in counters.items())
-        header = f"<h2>{kind.capitalize()} ({totals}): {len(samples[kind])} of {len(by_kind[kind])} sentences</h2>"
-        body += [header, *(render_sentence(shown[i], kind) for i in samples[kind])]
+        body += [
+            f'<h2 id="{kind.replace(" ", "-")}">{kind.capitalize()}: {totals}</h2>',
+            f"<p>{len(samples[kind])} of the {len(by_kind[kind])} sentences with this mistake, drawn at random "
+            "(the same on every run).</p>"
+            if by_kind[kind]
+            else "<p>None.</p>",
+            *(render_sentence(shown[i], kind) for i in samples[kind]),
+        ]
     return PAGE.format(title="MultiNERD NER: mistakes", body="\n".join(body))

@@ -31,7 +31,8 @@ def run_app(monkeypatch, *args) -> AppTest:
 
 
 def entities(app):
-    """Each system's entity table as (text, type, token start, end, character start, end) rows."""
+    """Each system's entity table as (text, type, start, end, tokens) rows: character offsets, token span."""
+    assert all(list(frame.value.columns) == ["text", "type", "start", "end", "tokens"] for frame in app.dataframe)
     return [[tuple(row) for row in frame.value.itertuples(index=False)] for frame in app.dataframe]
 
 
@@ -40,8 +41,8 @@ def test_demo_shows_both_systems_entities_with_offsets(monkeypatch, pipelines):
     assert not app.exception and not app.error
     assert [s.value for s in app.subheader] == ["System A", "System B"]
     assert entities(app) == [
-        [("Ann", "PER", "0", "1", "0", "3"), ("Rome", "LOC", "3", "4", "14", "18"), ("Oslo", "LOC", "5", "6", "22", "26")],
-        [("Oslo", "ORG", "5", "6", "22", "26")],
+        [("Ann", "PER", 0, 3, "0–1"), ("Rome", "LOC", 14, 18, "3–4"), ("Oslo", "LOC", 22, 26, "5–6")],
+        [("Oslo", "ORG", 22, 26, "5–6")],
     ]
 
 
