@@ -17,7 +17,7 @@ from spacy_streamlit import visualize_ner
 
 from mistakes import COLORS
 
-ENTITY_COLUMNS = ["text", "type", "start", "end", "tokens"]
+ENTITY_COLUMNS = ["text", "type", "start char", "end char", "tokens"]
 DEFAULTS = ("training/trf/a/model-best", "training/trf/b/model-best")
 TEXT = "Marie Curie won the Nobel Prize in Paris after a bout of influenza, and her dog slept through it."
 

@@ -113,11 +113,12 @@ class MistakeCounter:
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
-body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 70em;
+body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 80em;
        padding: 0 1em; color: #222; }}
-.systems {{ display: flex; flex-wrap: wrap; gap: 0 3em; }}
+.systems > div {{ display: inline-block; vertical-align: top; margin-right: 3em; }}
 table.counts {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }}
 table.counts th, table.counts td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }}
+table.counts th {{ max-width: 6em; vertical-align: bottom; }}
 table.counts th:first-child {{ text-align: left; }}
 .sentence {{ border-top: 1px solid #ddd; padding: 0.8em 0; }}
 .sentence h3 {{ font-size: 0.95em; margin: 0 0 0.4em; color: #555; }}

@@ -31,8 +31,8 @@ def run_app(monkeypatch, *args) -> AppTest:
 
 
 def entities(app):
-    """Each system's entity table as (text, type, start, end, tokens) rows: character offsets, token span."""
-    assert all(list(frame.value.columns) == ["text", "type", "start", "end", "tokens"] for frame in app.dataframe)
+    """Each system's entity table as (text, type, start char, end char, tokens) rows."""
+    assert all(list(frame.value.columns) == ["text", "type", "start char", "end char", "tokens"] for frame in app.dataframe)
     return [[tuple(row) for row in frame.value.itertuples(index=False)] for frame in app.dataframe]
 
 
