@@ -223,6 +223,22 @@ def test_seqeval_scores_equal_spacys_on_the_same_tokens(scored):
 
 
 @slow
+@pytest.mark.parametrize("pipeline", ["trf", "cnn"])
+def test_workflow_counts_mistakes_as_seqeval_counts_entities(request, pipeline):
+    project, _, _ = request.getfixturevalue("project_run" if pipeline == "trf" else "cnn_project_run")
+    for system in SYSTEMS:
+        result = srsly.read_json(project / f"training/{pipeline}/{system}/seqeval_scores.json")
+        per_type = result["scores"]["per_type"]
+        for label, counts in result["mistakes"].items():
+            # Each gold entity is judged once (seqeval's support), a right one is one seqeval counts correct.
+            gold = sum(n for kind, n in counts.items() if kind != "spurious")
+            assert gold == per_type.get(label, {}).get("support", 0) == sum(result["confusion"].get(label, {}).values())
+            assert counts["right"] == round(per_type.get(label, {}).get("r", 0) * gold)
+    page = (project / f"training/{pipeline}/errors.html").read_text(encoding="utf8")
+    assert page.startswith("<!DOCTYPE html>") and "MultiNERD NER: mistakes on the test split" in page
+
+
+@slow
 def test_a_on_the_five_types_is_scored_on_bs_gold(scored):
     _, a = load(scored, "a")
     _, b = load(scored, "b")
