@@ -244,8 +244,8 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
         f"Gold shows all 15 types; B is judged on its five ({five}).</p>",
     ]
     tables = [
-        f"<div><h2>System {system}: gold entities per type and kind</h2>{counts_table(counters[system].per_type(), labels)}</div>"
-        for system, labels in (("A", TAGSETS["full"]), ("B", TAGSETS["five"]))
+        f"<div><h2>System {system}: entities per type and kind</h2>{counts_table(counter.per_type(), labels)}</div>"
+        for (system, counter), labels in zip(counters.items(), (TAGSETS["full"], TAGSETS["five"]))
     ]
     body.append(f'<div class="systems">{"".join(tables)}</div>')
     links = [f'<a href="#{kind.replace(" ", "-")}">{kind}</a> ({len(by_kind[kind])})' for kind in MISTAKES]

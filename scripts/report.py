@@ -6,9 +6,9 @@ Each system folder holds test_scores.json (spacy evaluate), seqeval_scores.json 
 with its five-types scores) and test_predictions.spacy (score.py --predictions). OUTPUT is the
 report (Markdown); the chart goes beside it as STEM_f1.png, and the error page as errors.html: test
 sentences with gold and both systems' predictions, at most N of them for each kind of mistake,
-drawn from the predictions (no tagging). --readme also replaces the text between `<!-- results:start -->` and
-`<!-- results:end -->` in that file with a short results table, or with "Not yet measured." when
-the scores are not there.
+from the saved predictions (nothing is tagged again). --readme also replaces the text between
+`<!-- results:start -->` and `<!-- results:end -->` in that file with a short results table, or
+with "Not yet measured." when the scores are not there.
 """
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -236,7 +236,9 @@ def main(
     a_dir: Path = typer.Argument(..., help="System A's folder (training/PIPELINE/a)"),
     b_dir: Path = typer.Argument(..., help="System B's folder (training/PIPELINE/b)"),
     output_path: Path = typer.Argument(..., help="Report to write (Markdown)"),
-    error_samples: int = typer.Option(20, "--error-samples", help="Sentences shown for each kind of mistake, at most"),
+    error_samples: int = typer.Option(
+        20, "--error-samples", min=0, help="Sentences shown for each kind of mistake, at most"
+    ),
     readme_path: Optional[Path] = typer.Option(None, "--readme", help="Also write the results section of this README"),
 ):
     """Write the report of systems A and B, and optionally the README's results section."""

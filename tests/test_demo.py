@@ -32,7 +32,8 @@ def run_app(monkeypatch, *args) -> AppTest:
 
 def entities(app):
     """Each system's entity table as (text, type, start char, end char, tokens) rows."""
-    assert all(list(frame.value.columns) == ["text", "type", "start char", "end char", "tokens"] for frame in app.dataframe)
+    columns = ["text", "type", "start char", "end char", "tokens"]
+    assert all(list(frame.value.columns) == columns for frame in app.dataframe)
     return [[tuple(row) for row in frame.value.itertuples(index=False)] for frame in app.dataframe]
 
 

@@ -170,7 +170,8 @@ def test_readme_results_section_by_hand(hand_made):
     assert readme.endswith("\n" + README_END + README.split(README_END)[1])
     section = readme.split(README_START)[1].split(README_END)[0]
     assert "Old results" not in section
-    assert "Test data: MultiNERD `en`, test split, 4 sentences, 32 tokens. Scored on: CPU: Test CPU (2 cores)." in section
+    setup = "Test data: MultiNERD `en`, test split, 4 sentences, 32 tokens. Scored on: CPU: Test CPU (2 cores)."
+    assert setup in section
     (results,) = tables(f"\n## Results\n{section}", "## Results")
     assert results["A"] == ["all 15", "60.00", "30.00", "40.00", "87.50"]
     assert results["B"] == ["PER ORG LOC DIS ANIM", "80.00", "80.00", "80.00", "95.00"]
@@ -197,8 +198,8 @@ def scored(project_run, tmp_path_factory) -> Path:
         shutil.copy(project / f"training/trf/{system}/test_scores.json", out / system)
         five = ["--five-types-gold", "corpus/b/test.spacy"] if system == "a" else []
         run_script("score.py", f"training/trf/{system}/model-best", f"corpus/{system}/test.spacy",
-                   out / system / "seqeval_scores.json", *five, "--predictions", out / system / "test_predictions.spacy",
-                   cwd=project, check=True)  # fmt: skip
+                   out / system / "seqeval_scores.json", *five,
+                   "--predictions", out / system / "test_predictions.spacy", cwd=project, check=True)  # fmt: skip
     (out / "README.md").write_text(README, encoding="utf8")
     run_script("report.py", out / "a", out / "b", out / "report.md", "--readme", out / "README.md",
                cwd=project, check=True)  # fmt: skip
