@@ -21,14 +21,17 @@ def write_lines(path, lines):
     return path
 
 
+def read_docs(path):
+    return list(DocBin().from_disk(path).get_docs(spacy.blank("en").vocab))
+
+
 def convert(tmp_path, lines, tagset="full", lang="en"):
+    """Convert lines; the Docs of system A (tagset full) or B (five), and the run's result."""
     source = write_lines(tmp_path / "in.jsonl", lines)
-    output = tmp_path / "out.spacy"
-    args = [source, output, "--tagset", tagset] + (["--lang", lang] if lang else [])
-    result = run_script("convert.py", *args)
+    outputs = {"full": tmp_path / "a.spacy", "five": tmp_path / "b.spacy"}
+    result = run_script("convert.py", source, *outputs.values(), *(["--lang", lang] if lang else []))
     assert result.returncode == 0, result.stderr
-    docs = list(DocBin().from_disk(output).get_docs(spacy.blank("en").vocab))
-    return docs, result
+    return read_docs(outputs[tagset]), result
 
 
 def ents(doc):
@@ -54,8 +57,8 @@ def test_iob_cases(tmp_path):
 def test_five_types_turn_the_others_into_o(tmp_path):
     line = record(("Zeus", "B-MYTH"), ("saw", "O"), ("a", "O"), ("red", "B-ANIM"), ("fox", "I-ANIM"),
                   ("and", "O"), ("Star", "B-MEDIA"), ("Wars", "I-MEDIA"), ("with", "O"), ("flu", "B-DIS"))
-    (full,), _ = convert(tmp_path, [line], tagset="full")
-    (five,), result = convert(tmp_path, [line], tagset="five")
+    (full,), result = convert(tmp_path, [line], tagset="full")
+    (five,) = read_docs(tmp_path / "b.spacy")  # the same run's system B
     assert ents(full) == [("Zeus", "MYTH"), ("red fox", "ANIM"), ("Star Wars", "MEDIA"), ("flu", "DIS")]
     assert ents(five) == [("red fox", "ANIM"), ("flu", "DIS")]
     assert [t.ent_iob_ for t in five] == ["O", "O", "O", "B", "I", "O", "O", "O", "O", "B"]
@@ -95,8 +98,7 @@ GOOD = json.dumps(record(("Rome", "B-LOC")))
 )
 def test_bad_input_names_file_and_line_and_leaves_no_output(tmp_path, bad_line, problem):
     source = write_lines(tmp_path / "in.jsonl", [GOOD, GOOD, bad_line, GOOD])
-    output = tmp_path / "out.spacy"
-    result = run_script("convert.py", source, output, "--tagset", "full")
+    result = run_script("convert.py", source, tmp_path / "a.spacy", tmp_path / "b.spacy")
     assert result.returncode != 0
     (line,) = result.stderr.strip().splitlines()  # one line, no traceback
     assert f"{source}:3: {problem}" in line
@@ -104,6 +106,6 @@ def test_bad_input_names_file_and_line_and_leaves_no_output(tmp_path, bad_line, 
 
 
 def test_missing_input_file(tmp_path):
-    result = run_script("convert.py", tmp_path / "nope.jsonl", tmp_path / "out.spacy", "--tagset", "five")
+    result = run_script("convert.py", tmp_path / "nope.jsonl", tmp_path / "a.spacy", tmp_path / "b.spacy")
     assert result.returncode != 0 and "no such file" in result.stderr
-    assert not (tmp_path / "out.spacy").exists()
+    assert list(tmp_path.iterdir()) == []
