@@ -25,7 +25,8 @@ def one_line(err: BaseException) -> str:
 
 
 def read_json(path: Path, keys: Iterable[str] = ()) -> dict:
-    """A JSON object from path, with each of keys; else InputError naming the file."""
+    """A JSON object from path, with each of keys ("scores.f": key f of the object under scores); else
+    InputError naming the file."""
     try:
         data = json.loads(path.read_bytes())
     except OSError as err:
@@ -34,10 +35,14 @@ def read_json(path: Path, keys: Iterable[str] = ()) -> dict:
         raise InputError(f"{path}: not JSON ({one_line(err)})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object, got {type(data).__name__}")
-    missing = [key for key in keys if key not in data]
+    missing = [key for key in keys if not has_key(data, key.split("."))]
     if missing:
         raise InputError(f"{path}: missing {', '.join(repr(key) for key in missing)}")
     return data
+
+
+def has_key(data: object, path: list) -> bool:
+    return not path or (isinstance(data, dict) and path[0] in data and has_key(data[path[0]], path[1:]))
 
 
 def read_docbin(path: Path):
@@ -90,6 +95,15 @@ def check_output_file(dest: Path, *inputs: Path) -> None:
         raise InputError(f"{parent}: is not a folder, cannot write {dest} in it")
     if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{parent}: cannot write in this folder")
+
+
+def writable_output(dest: Path, *inputs: Path) -> Path:
+    """dest, or fail() in one line if it cannot be written as a file (see check_output_file)."""
+    try:
+        check_output_file(dest, *inputs)
+    except InputError as err:
+        fail(str(err))
+    return dest
 
 
 def write_atomically(dest: Path, write: Callable[[Path], None]) -> None:

@@ -11,14 +11,19 @@ the scores are not there.
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import srsly
 import typer
 from wasabi import msg
 
-from cli import InputError, fail
+from cli import InputError, fail, read_json, writable_output
 from multinerd import TAGSETS
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
+# The keys the report reads from each score file.
+REQUIRED_KEYS = {
+    "test_scores.json": ("ents_p", "ents_r", "ents_f", "ents_per_type"),
+    "seqeval_scores.json": ("model", "transformer", "pipeline", "lang", "gold", "sentences", "tokens", "hardware",
+                            "scores.per_type", "scores.p", "scores.r", "scores.f", "scores.token_acc"),
+}
 # score.py's overall scores, in the order of the tables' columns.
 SEQEVAL_KEYS = ("p", "r", "f", "token_acc")
 README_START = "<!-- results:start -->"
@@ -51,7 +56,7 @@ def missing_files(system_dirs: Sequence[Path]) -> List[Path]:
 
 def load(system_dir: Path) -> dict:
     """A system's spacy evaluate scores ('spacy') and score.py's ('seqeval')."""
-    spacy_scores, seqeval = (srsly.read_json(system_dir / name) for name in SCORE_FILES)
+    spacy_scores, seqeval = (read_json(system_dir / name, REQUIRED_KEYS[name]) for name in SCORE_FILES)
     return {"spacy": spacy_scores, "seqeval": seqeval}
 
 
@@ -207,9 +212,10 @@ def main(
         update_readme(readme_path, NOT_MEASURED)
         msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
         return
-    a, b = load(a_dir), load(b_dir)
+    writable_output(output_path)
     chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
     try:
+        a, b = load(a_dir), load(b_dir)
         report = render_report(a, b, chart_path.name)
     except InputError as err:
         fail(str(err))

@@ -15,11 +15,11 @@ from typing import Optional, Tuple
 import spacy
 import srsly
 import typer
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, fail
+from cli import InputError, fail, one_line, read_docbin, writable_output
 from multinerd import TAGSETS
 from seqeval_scores import SeqevalScorer, iob_tags
 
@@ -47,12 +47,12 @@ def hardware(gpu_id: int) -> str:
 
 def score(nlp, gold_path: Path, five_types_gold_path: Optional[Path]) -> Tuple[SeqevalScorer, SeqevalScorer]:
     """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold."""
-    gold_bin = DocBin().from_disk(gold_path)
+    gold_bin = read_docbin(gold_path)
     golds = gold_bin.get_docs(nlp.vocab)
     if five_types_gold_path is None:
         pairs = ((gold, None) for gold in golds)
     else:
-        five_bin = DocBin().from_disk(five_types_gold_path)
+        five_bin = read_docbin(five_types_gold_path)
         if len(five_bin) != len(gold_bin):
             raise InputError(f"{five_types_gold_path}: {len(five_bin)} sentences, {gold_path} has {len(gold_bin)}")
         pairs = zip(golds, five_bin.get_docs(nlp.vocab))
@@ -84,9 +84,13 @@ def main(
     for path in (model_path, gold_path, five_types_gold_path):
         if path is not None and not path.exists():
             fail(f"{path}: no such file or folder")
+    writable_output(output_path, gold_path)
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
-    nlp = spacy.load(model_path)
+    try:
+        nlp = spacy.load(model_path)
+    except Exception as err:  # a broken config, missing weights
+        fail(f"{model_path}: cannot load this pipeline ({one_line(err)})")
     try:
         scorer, five_scorer = score(nlp, gold_path, five_types_gold_path)
     except InputError as err:
