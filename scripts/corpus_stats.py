@@ -17,7 +17,7 @@ from spacy.vocab import Vocab
 from wasabi import msg
 
 from convert import Tagset
-from cli import fail
+from cli import InputError, fail, one_line, read_docbin
 from multinerd import SPLITS as HUB_SPLITS
 from multinerd import TAGSETS
 from train_config import batches_per_epoch
@@ -29,7 +29,7 @@ SPLITS = tuple(HUB_SPLITS.values())
 def count(path: Path) -> Counter:
     """Sentences, tokens and entities per type of a DocBin."""
     counts: Counter = Counter()
-    for doc in DocBin().from_disk(path).get_docs(Vocab()):
+    for doc in read_docbin(path).get_docs(Vocab()):
         counts["sentences"] += 1
         counts["tokens"] += len(doc)
         counts.update(ent.label_ for ent in doc.ents)
@@ -46,7 +46,10 @@ def main(
     missing = [str(path) for path in [*paths.values(), *([config] if config else [])] if not path.is_file()]
     if missing:
         fail(f"No such file: {', '.join(missing)}")
-    counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
+    try:
+        counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
+    except InputError as err:
+        fail(str(err))
     labels = TAGSETS[tagset.value]
     rows = [[label, *(counts[split][label] for split in SPLITS)] for label in labels]
     rows.append(["entities", *(sum(counts[split][label] for label in labels) for split in SPLITS)])
@@ -54,7 +57,10 @@ def main(
     msg.divider(f"{corpus_dir} ({tagset.value})")
     msg.table(rows, header=["", *SPLITS], aligns=["l", "r", "r", "r"])
     if config:
-        steps = batches_per_epoch(paths["train"], load_config(config))
+        try:
+            steps = batches_per_epoch(paths["train"], load_config(config))
+        except Exception as err:  # a config without a usable [training.batcher]
+            fail(f"{config}: cannot make its training batcher ({one_line(err)})")
         msg.info(f"Training steps an epoch: {steps:,} (batches of train by {config}'s batcher)")
     for split in SPLITS:
         lacking = [label for label in labels if not counts[split][label]]

@@ -13,16 +13,20 @@ with "Not yet measured." when the scores are not there.
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import srsly
 import typer
-from spacy.tokens import DocBin
 from wasabi import msg
 
-from cli import InputError, fail, write_atomically
+from cli import InputError, fail, read_docbin, read_json, writable_output, write_atomically
 from mistakes import KINDS, NONE, render_page
 from multinerd import TAGSETS
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
+# The keys the report reads from each score file.
+REQUIRED_KEYS = {
+    "test_scores.json": ("ents_p", "ents_r", "ents_f", "ents_per_type"),
+    "seqeval_scores.json": ("model", "transformer", "pipeline", "lang", "gold", "sentences", "tokens", "hardware",
+                            "scores.per_type", "scores.p", "scores.r", "scores.f", "scores.token_acc"),
+}
 PREDICTIONS = "test_predictions.spacy"
 ERRORS_PAGE = "errors.html"
 # score.py's overall scores, in the order of the tables' columns.
@@ -57,7 +61,7 @@ def missing_files(system_dirs: Sequence[Path]) -> List[Path]:
 
 def load(system_dir: Path) -> dict:
     """A system's spacy evaluate scores ('spacy') and score.py's ('seqeval')."""
-    spacy_scores, seqeval = (srsly.read_json(system_dir / name) for name in SCORE_FILES)
+    spacy_scores, seqeval = (read_json(system_dir / name, REQUIRED_KEYS[name]) for name in SCORE_FILES)
     return {"spacy": spacy_scores, "seqeval": seqeval}
 
 
@@ -251,16 +255,17 @@ def main(
         update_readme(readme_path, NOT_MEASURED)
         msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
         return
-    a, b = load(a_dir), load(b_dir)
-    predictions = [d / PREDICTIONS for d in (a_dir, b_dir)]
-    for path in predictions:
-        if not path.is_file():
-            fail(f"{path}: no such file (score.py --predictions writes it)")
+    writable_output(output_path)
     chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
     errors_path = output_path.with_name(ERRORS_PAGE)
     try:
+        a, b = load(a_dir), load(b_dir)
+        predictions = [d / PREDICTIONS for d in (a_dir, b_dir)]
+        for path in predictions:
+            if not path.is_file():
+                raise InputError(f"{path}: no such file (score.py --predictions writes it)")
         report = render_report(a, b, chart_path.name)
-        page = render_page(*(DocBin().from_disk(path) for path in predictions), error_samples)
+        page = render_page(*(read_docbin(path) for path in predictions), error_samples)
     except InputError as err:
         fail(str(err))
     output_path.parent.mkdir(parents=True, exist_ok=True)

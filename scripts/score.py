@@ -21,7 +21,7 @@ from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, fail, write_atomically
+from cli import InputError, fail, one_line, read_docbin, writable_output, write_atomically
 from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
 from seqeval_scores import SeqevalScorer, iob_tags
@@ -53,12 +53,12 @@ def score(
 ) -> Tuple[SeqevalScorer, SeqevalScorer, MistakeCounter]:
     """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold.
     Each predicted Doc, with GOLD's entities as doc.spans["gold"], goes into predictions if given."""
-    gold_bin = DocBin().from_disk(gold_path)
+    gold_bin = read_docbin(gold_path)
     golds = gold_bin.get_docs(nlp.vocab)
     if five_types_gold_path is None:
         pairs = ((gold, None) for gold in golds)
     else:
-        five_bin = DocBin().from_disk(five_types_gold_path)
+        five_bin = read_docbin(five_types_gold_path)
         if len(five_bin) != len(gold_bin):
             raise InputError(f"{five_types_gold_path}: {len(five_bin)} sentences, {gold_path} has {len(gold_bin)}")
         pairs = zip(golds, five_bin.get_docs(nlp.vocab))
@@ -97,9 +97,15 @@ def main(
     for path in (model_path, gold_path, five_types_gold_path):
         if path is not None and not path.exists():
             fail(f"{path}: no such file or folder")
+    for path in (output_path, predictions_path):
+        if path is not None:
+            writable_output(path, gold_path)
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
-    nlp = spacy.load(model_path)
+    try:
+        nlp = spacy.load(model_path)
+    except Exception as err:  # a broken config, missing weights
+        fail(f"{model_path}: cannot load this pipeline ({one_line(err)})")
     predictions = None if predictions_path is None else DocBin(attrs=["ENT_IOB", "ENT_TYPE"])
     try:
         scorer, five_scorer, mistakes = score(nlp, gold_path, five_types_gold_path, predictions)
