@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import typer
-from spacy.tokens import DocBin
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
-from cli import fail
+from cli import InputError, fail, read_docbin
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
 EVALUATIONS = 10
@@ -31,7 +30,7 @@ MAX_WARMUP_SHARE = 0.1
 def batches_per_epoch(train_path: Path, config: Config) -> int:
     """Batches that the config's training batcher makes of a DocBin's docs, in one pass."""
     batcher = registry.resolve({"batcher": config["training"]["batcher"]})["batcher"]
-    return sum(1 for _ in batcher(DocBin().from_disk(train_path).get_docs(Vocab())))
+    return sum(1 for _ in batcher(read_docbin(train_path).get_docs(Vocab())))
 
 
 def schedule(steps_per_epoch: int, epochs: int, max_steps: int, warmup_steps: Optional[int]) -> Dict[str, int]:
@@ -84,7 +83,10 @@ def main(
         overrides["paths.transformer"] = transformer
     config = load_config(config_path, overrides=overrides, interpolate=False)
     epochs = config["training"]["max_epochs"]
-    steps_per_epoch = batches_per_epoch(train_path, config.interpolate())
+    try:
+        steps_per_epoch = batches_per_epoch(train_path, config.interpolate())
+    except InputError as err:
+        fail(str(err))
     if steps_per_epoch == 0:
         fail(f"{train_path}: the config's batcher makes no batch of it (no sentences, or all oversize)")
     source = f"--max-steps {max_steps}" if max_steps else f"{epochs} epochs of {steps_per_epoch:,}"
