@@ -1,21 +1,23 @@
-"""Fetch MultiNERD's train/val/test JSONL files for one language into an assets folder.
+"""Fetch MultiNERD's train/val/test JSONL files for one language, or all ten (xx), into an assets folder.
 
-    python scripts/fetch.py LANG ASSETS_DIR
+    python scripts/fetch.py LANG ASSETS_DIR [--dataset Babelscape/multinerd]
 
-For each split, in this order: a JSONL file already in ASSETS_DIR is left untouched; else a file of
-the original TSV release in ASSETS_DIR (train_en.tsv, dev_en.tsv, test_en.tsv) is converted to the
-hub's JSONL format beside it; else the file is downloaded from the Hugging Face hub.
+For each language and split, in this order: a JSONL file already in ASSETS_DIR is left untouched; else a
+file of the original TSV release in ASSETS_DIR (train_en.tsv, dev_en.tsv, test_en.tsv) is converted to the
+hub's JSONL format beside it; else the file is loaded with `datasets` from DATASET: a hub dataset or a local
+folder of the hub's layout (train/train_en.jsonl, ...). One file at a time, streamed to disk. Then writes
+ASSETS_DIR/multinerd_LANG.json: the files and their SHA-256, what was fetched, for the convert step.
 """
+import hashlib
 import json
-import shutil
 from pathlib import Path
-from typing import Iterator, List
+from typing import Dict, Iterator, List
 
 import typer
 from wasabi import msg
 
 from cli import InputError, fail, write_atomically
-from multinerd import HUB_DATASET, LANGS, SPLITS, TAG_IDS, hub_filename, tsv_filename
+from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
 
 
 def read_tsv(path: Path, lang: str) -> Iterator[dict]:
@@ -51,21 +53,25 @@ def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:
     write_atomically(dest, write)
 
 
-def download(split: str, lang: str, dest: Path) -> None:
-    from huggingface_hub import hf_hub_download
+def download(dataset: str, split: str, lang: str, dest: Path) -> None:
+    """Load one split of one language with `datasets` (hub or local folder) and write it as JSONL."""
+    from datasets import load_dataset
 
-    cached = hf_hub_download(HUB_DATASET, f"{split}/{hub_filename(split, lang)}", repo_type="dataset")
-    write_atomically(dest, lambda tmp: shutil.copyfile(cached, tmp))
+    data_file = f"{split}/{hub_filename(split, lang)}"
+    records = load_dataset(dataset, data_files={split: data_file}, split=split)
+    write_atomically(dest, lambda tmp: records.to_json(tmp, lines=True, force_ascii=False))
 
 
-def main(
-    lang: str = typer.Argument(..., help=f"Language code: {', '.join(LANGS)}"),
-    assets_dir: Path = typer.Argument(..., help="Folder for the JSONL files"),
-):
-    """Put MultiNERD's train/val/test JSONL files for LANG into ASSETS_DIR."""
-    if lang not in LANGS:
-        fail(f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)}")
-    assets_dir.mkdir(parents=True, exist_ok=True)
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(lang: str, assets_dir: Path, dataset: str) -> None:
+    """Put the split's JSONL file of lang into assets_dir: kept, converted from TSV or loaded."""
     for split in SPLITS:
         dest = assets_dir / hub_filename(split, lang)
         tsv = assets_dir / tsv_filename(split, lang)
@@ -79,16 +85,35 @@ def main(
             msg.good(f"Converted {tsv} to {dest}")
         else:
             try:
-                download(split, lang, dest)
-            except OSError as err:  # the hub's HTTP, connection and offline errors are all OSErrors
+                download(dataset, split, lang, dest)
+            except Exception as err:  # datasets' hub, connection, offline and missing-file errors
                 wanted = ", ".join(hub_filename(s, lang) for s in SPLITS)
                 fail(
-                    f"Could not download {split}/{hub_filename(split, lang)} from the Hugging Face "
-                    f"dataset {HUB_DATASET} ({type(err).__name__}). Without hub access, put {wanted} "
-                    f"(the hub's JSONL files) or {', '.join(tsv_filename(s, lang) for s in SPLITS)} "
-                    f"(the original TSV release) into {assets_dir}/"
+                    f"Could not load {split}/{hub_filename(split, lang)} from the dataset {dataset} "
+                    f"({type(err).__name__}). Without hub access, put {wanted} (the hub's JSONL files) or "
+                    f"{', '.join(tsv_filename(s, lang) for s in SPLITS)} (the original TSV release) into {assets_dir}/"
                 )
-            msg.good(f"Downloaded {dest}")
+            msg.good(f"Loaded {dest} from {dataset}")
+
+
+def main(
+    lang: str = typer.Argument(..., help="Language code (de en es fr it nl pl pt ru zh), or xx: all ten"),
+    assets_dir: Path = typer.Argument(..., help="Folder for the JSONL files"),
+    dataset: str = typer.Option(HUB_DATASET, "--dataset", help="Hub dataset, or a local folder of its layout"),
+):
+    """Put MultiNERD's train/val/test JSONL files for LANG into ASSETS_DIR, and list them with their checksums."""
+    try:
+        langs = expand_lang(lang)
+    except ValueError as err:
+        fail(str(err))
+    assets_dir.mkdir(parents=True, exist_ok=True)
+    for each in langs:
+        fetch(each, assets_dir, dataset)
+    names = [hub_filename(split, each) for each in langs for split in SPLITS]
+    files: Dict[str, str] = {name: sha256(assets_dir / name) for name in names}
+    manifest = assets_dir / f"multinerd_{lang}.json"
+    write_atomically(manifest, lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=2) + "\n"))
+    msg.good(f"Wrote {manifest}: {len(files)} files and their SHA-256")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python scripts/score.py MODEL GOLD OUTPUT [--five-types-gold B_GOLD] [--gpu-id N]
 
 The pipeline tags each gold sentence's own tokens once. Writes token accuracy and entity-level
-micro P/R/F, plus P/R/F/support per type (seqeval_scores.py). With --five-types-gold (system B's
+micro P/R/F, plus P/R/F/support per type and, where GOLD is a folder of DocBins named by language
+(corpus/a/test/de.spacy, ...), per language (seqeval_scores.py). With --five-types-gold (system B's
 test DocBin: the same sentences), the same predictions, less every type outside B's five, are
 also scored on B's gold: system A and system B on the same data.
 """
@@ -15,11 +16,12 @@ from typing import Optional, Tuple
 import spacy
 import srsly
 import typer
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
 from cli import InputError, fail
+from corpus import count_docs, read_docs
 from multinerd import TAGSETS
 from seqeval_scores import SeqevalScorer, iob_tags
 
@@ -46,37 +48,40 @@ def hardware(gpu_id: int) -> str:
 
 
 def score(nlp, gold_path: Path, five_types_gold_path: Optional[Path]) -> Tuple[SeqevalScorer, SeqevalScorer]:
-    """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold."""
-    gold_bin = DocBin().from_disk(gold_path)
-    golds = gold_bin.get_docs(nlp.vocab)
+    """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold.
+
+    GOLD may be a DocBin or a folder of them, one a language: the scores are then per language too.
+    """
+    n_gold = count_docs(gold_path)
+    golds = read_docs(gold_path, nlp.vocab)
     if five_types_gold_path is None:
-        pairs = ((gold, None) for gold in golds)
+        pairs = ((lang, gold, None) for lang, gold in golds)
     else:
-        five_bin = DocBin().from_disk(five_types_gold_path)
-        if len(five_bin) != len(gold_bin):
-            raise InputError(f"{five_types_gold_path}: {len(five_bin)} sentences, {gold_path} has {len(gold_bin)}")
-        pairs = zip(golds, five_bin.get_docs(nlp.vocab))
+        n_five = count_docs(five_types_gold_path)
+        if n_five != n_gold:
+            raise InputError(f"{five_types_gold_path}: {n_five} sentences, {gold_path} has {n_gold}")
+        pairs = ((lang, gold, five_gold) for (lang, gold), (_, five_gold) in zip(golds, read_docs(five_types_gold_path, nlp.vocab)))
     inputs = (
-        (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (gold, five_gold))
-        for gold, five_gold in pairs
+        (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (lang, gold, five_gold))
+        for lang, gold, five_gold in pairs
     )
     scorer, five_scorer = SeqevalScorer(), SeqevalScorer()
     predictions = nlp.pipe(inputs, as_tuples=True)
-    for i, (doc, (gold, five_gold)) in enumerate(tqdm(predictions, total=len(gold_bin), unit="sent", disable=None)):
-        scorer.add(iob_tags(gold), iob_tags(doc))
+    for i, (doc, (lang, gold, five_gold)) in enumerate(tqdm(predictions, total=n_gold, unit="sent", disable=None)):
+        scorer.add(iob_tags(gold), iob_tags(doc), lang)
         if five_gold is not None:
             if [t.text for t in five_gold] != [t.text for t in gold]:
                 raise InputError(f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s")
-            five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES))
+            five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES), lang)
     return scorer, five_scorer
 
 
 def main(
     model_path: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
-    gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities"),
+    gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities, or a folder of them (one a language)"),
     output_path: Path = typer.Argument(..., help="JSON file to write"),
     five_types_gold_path: Optional[Path] = typer.Option(
-        None, "--five-types-gold", help="System B's test DocBin: also score the predictions of its five types on it"
+        None, "--five-types-gold", help="System B's test DocBin (or folder): also score the predictions of its five types on it"
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
 ):

@@ -52,8 +52,8 @@ def scored(project_run, tmp_path_factory) -> Path:
     for system in SYSTEMS:
         (out / system).mkdir()
         shutil.copy(project / f"training/trf/{system}/test_scores.json", out / system)
-        five = ["--five-types-gold", "corpus/b/test.spacy"] if system == "a" else []
-        run_script("score.py", f"training/trf/{system}/model-best", f"corpus/{system}/test.spacy",
+        five = ["--five-types-gold", "corpus/b/test"] if system == "a" else []
+        run_script("score.py", f"training/trf/{system}/model-best", f"corpus/{system}/test",
                    out / system / "seqeval_scores.json", *five, cwd=project, check=True)  # fmt: skip
     (out / "README.md").write_text(README, encoding="utf8")
     run_script("report.py", out / "a", out / "b", out / "report.md", "--readme", out / "README.md",
@@ -83,7 +83,7 @@ def test_a_on_the_five_types_is_scored_on_bs_gold(scored):
     _, a = load(scored, "a")
     _, b = load(scored, "b")
     five = a["five_types"]
-    assert five["gold"] == b["gold"] == "corpus/b/test.spacy"
+    assert five["gold"] == b["gold"] == "corpus/b/test"
     # B's gold holds A's entities of the five types, so each of those types scores as on A's gold.
     assert set(five["scores"]["per_type"]) <= set(TAGSETS["five"])
     for label, type_scores in five["scores"]["per_type"].items():
@@ -178,7 +178,7 @@ def test_replacing_the_results_section_twice_changes_nothing_more():
 def test_corpus_stats_count_what_the_assets_hold(project_run, tmp_path, system):
     project, _, _ = project_run
     tagset = SYSTEMS[system]
-    counts = {split: count(project / f"corpus/{system}/{split}.spacy") for split in SPLITS.values()}
+    counts = {split: count(project / f"corpus/{system}/{split}") for split in SPLITS.values()}
     for hub_split, split in SPLITS.items():
         expected: Counter = Counter()
         for tokens, tags in read_sentences(project / "assets" / hub_filename(hub_split, "en"), "en"):
@@ -204,7 +204,7 @@ def test_spacy_debug_data_runs_offline(project_run, tiny_model, tmp_path, system
     config = tmp_path / "debug.cfg"
     run([sys.executable, "-m", "spacy", "init", "fill-config", "configs/trf.cfg", config], cwd=project, check=True)
     result = run([sys.executable, "-m", "spacy", "debug", "data", config, "--code", "scripts/callbacks.py",
-                  "--paths.train", f"corpus/{system}/train.spacy", "--paths.dev", f"corpus/{system}/dev.spacy",
+                  "--paths.train", f"corpus/{system}/train", "--paths.dev", f"corpus/{system}/dev_sample",
                   "--paths.transformer", tiny_model, "--nlp.lang", "en"], cwd=project)  # fmt: skip
     assert "Pipeline can be initialized with data" in result.stdout, result.stdout + result.stderr
     assert f"{len(TAGSETS[SYSTEMS[system]])} label(s)" in result.stdout
