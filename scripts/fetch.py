@@ -84,9 +84,13 @@ def fetch(lang: str, assets_dir: Path, dataset: str) -> None:
                 fail(str(err))
             msg.good(f"Converted {tsv} to {dest}")
         else:
+            from datasets.exceptions import DatasetGenerationError
+
             try:
                 download(dataset, split, lang, dest)
-            except Exception as err:  # datasets' hub, connection, offline and missing-file errors
+            except DatasetGenerationError as err:  # a file that is there but not the hub's JSONL
+                fail(f"{dataset}: {split}/{hub_filename(split, lang)} is not MultiNERD JSONL ({err.__cause__ or err})")
+            except OSError as err:  # datasets' hub, connection, offline and missing-file errors are OSErrors
                 wanted = ", ".join(hub_filename(s, lang) for s in SPLITS)
                 fail(
                     f"Could not load {split}/{hub_filename(split, lang)} from the dataset {dataset} "
