@@ -26,7 +26,7 @@ import typer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
-from annotate import annotate, check_local_resources, count_rows, model_to_load  # noqa: E402
+from annotate import ROWS_PER_BLOCK, annotate, check_local_resources, count_rows, model_to_load  # noqa: E402
 from cli import fail  # noqa: E402
 from score import cpu_name  # noqa: E402
 from tiny import sentences  # noqa: E402
@@ -137,7 +137,7 @@ def main(
         f"- Command: `python benchmarks/annotate_scaling.py {model} --docs {n_docs} --batch-size {batch_size}`",
         f"- Model: {meta['lang']}_{meta['name']} {meta['version']}, pipeline {', '.join(nlp.pipe_names)}",
         f"- Corpus: {n_docs:,} documents of {SENTENCES_PER_DOC} sentences from tests/tiny.py, {n_words:,} words "
-        f"({n_words / n_docs:.1f} a document); batches of {batch_size} documents",
+        f"({n_words / n_docs:.1f} a document); read blocks of {ROWS_PER_BLOCK:,} documents, `nlp.pipe` batches of {batch_size}",
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores; torch threads: {torch_threads} in the plain loop, "
         f"1 in each Ray worker (Ray sets OMP_NUM_THREADS to the worker's one CPU)",
         f"- Versions: Python {platform.python_version()}, {', '.join(installed(p) for p in PACKAGES)}",

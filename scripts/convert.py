@@ -1,8 +1,9 @@
-"""Convert a MultiNERD JSONL file (the hub's format) to spaCy DocBins for both systems, one Doc per sentence.
+"""Convert a MultiNERD JSONL file (the hub's format) to spaCy DocBins for systems A and B, one Doc per sentence.
 
     python scripts/convert.py INPUT OUTPUT_A OUTPUT_B [--lang en]
 
-Reads INPUT once; writes system A's DocBin (all 15 types) to OUTPUT_A and system B's (five types) to OUTPUT_B.
+Reads INPUT once and writes system A's DocBin (all 15 types) to OUTPUT_A and system B's (five
+types, the others O) to OUTPUT_B. An empty sentence (no tokens) is no Doc: it is skipped and counted.
 """
 import json
 from collections import Counter
@@ -16,7 +17,7 @@ from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, fail, write_atomically
+from cli import InputError, check_output_file, fail, one_line, write_atomically
 from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 
 
@@ -34,10 +35,21 @@ def _field(record: dict, name: str, where: str) -> list:
     return value
 
 
-def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str], List[str]]]:
-    """Yield (tokens, IOB tags) per line of a hub-format JSONL file, streaming.
+def _check_tokens(tokens: list, where: str) -> None:
+    for i, token in enumerate(tokens, start=1):
+        if not isinstance(token, str) or not token:
+            raise InputError(f"{where}: token {i} is not a non-empty string")
+        try:
+            token.encode("utf8")
+        except UnicodeEncodeError:
+            raise InputError(f"{where}: token {i} is not valid Unicode (a lone surrogate)") from None
 
-    Lines whose 'lang' differs from `lang` are skipped; a line without 'lang' is kept.
+
+def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str], List[str]]]:
+    """Yield (tokens, IOB tags) per line of a hub-format JSONL file, streaming; InputError at a bad line.
+
+    Lines whose 'lang' differs from `lang` are skipped; a line without 'lang' is kept. An empty
+    sentence yields ([], []).
     """
     with path.open("rb") as file, tqdm(
         total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, disable=None
@@ -49,8 +61,8 @@ def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str],
             where = f"{path}:{line_no}"
             try:
                 record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
-                raise InputError(f"{where}: malformed JSON ({err})") from None
+            except (ValueError, RecursionError) as err:  # bad JSON or UTF-8, too deep, a number too long
+                raise InputError(f"{where}: malformed JSON ({one_line(err)})") from None
             if not isinstance(record, dict):
                 raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
             if lang is not None and record.get("lang", lang) != lang:
@@ -59,25 +71,32 @@ def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str],
             tag_ids = _field(record, "ner_tags", where)
             if len(tokens) != len(tag_ids):
                 raise InputError(f"{where}: {len(tokens)} tokens but {len(tag_ids)} ner_tags")
-            if not all(isinstance(token, str) and token for token in tokens):
-                raise InputError(f"{where}: 'tokens' must be non-empty strings")
+            _check_tokens(tokens, where)
             for tag_id in tag_ids:
                 if type(tag_id) is not int or not 0 <= tag_id < len(TAGS):
-                    raise InputError(f"{where}: unknown tag id {tag_id!r} (valid: 0-{len(TAGS) - 1})")
+                    raise InputError(f"{where}: unknown tag id {tag_id!r:.40} (valid: 0-{len(TAGS) - 1})")
             yield tokens, [TAGS[tag_id] for tag_id in tag_ids]
 
 
-def convert(input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) -> Tuple[int, Dict[str, Counter]]:
-    """Write input_path's sentences to a DocBin per tagset ({tagset: path}); return (sentences, entities per type).
+def convert(*, input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) -> Tuple[int, int, Dict[str, Counter]]:
+    """Write input_path's sentences as one DocBin per tagset in outputs ({tagset: path}), reading it once.
 
-    Each DocBin goes to a temporary file first, so a failed or interrupted run leaves no output.
+    Returns (sentences written, empty sentences skipped, entities per type of each tagset). Each DocBin
+    goes to a temporary file first, so a failed or interrupted run leaves no output; InputError on bad input.
     """
+    for path in outputs.values():
+        check_output_file(path, input_path)
+    if len(set(path.resolve() for path in outputs.values())) < len(outputs):
+        raise InputError(f"{', '.join(map(str, outputs.values()))}: the outputs must be different files")
     vocab = Vocab()
     doc_bins = {tagset: DocBin(attrs=["ENT_IOB", "ENT_TYPE"]) for tagset in outputs}
-    counts: Dict[str, Counter] = {tagset: Counter() for tagset in outputs}
-    sentences = 0
+    counts = {tagset: Counter() for tagset in outputs}
+    sentences = empty = 0
     spaced = lang not in UNSPACED_LANGS
     for tokens, tags in read_sentences(input_path, lang):
+        if not tokens:
+            empty += 1
+            continue
         spans = iob_spans(tags)
         for tagset, doc_bin in doc_bins.items():
             doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
@@ -87,31 +106,31 @@ def convert(input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) -> 
             counts[tagset].update(label for _, _, label in kept)
             doc_bin.add(doc)
         sentences += 1
-    for tagset, output_path in outputs.items():
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(output_path, doc_bins[tagset].to_disk)
-    return sentences, counts
+    for tagset, path in outputs.items():
+        write_atomically(path, doc_bins[tagset].to_disk)
+    return sentences, empty, counts
 
 
 def main(
-    input_path: Path = typer.Argument(..., help="Hub-format JSONL file (tokens, ner_tags, lang)"),
-    output_a: Path = typer.Argument(..., help="DocBin file to write for system A: all 15 types (.spacy)"),
-    output_b: Path = typer.Argument(..., help="DocBin file to write for system B: PER ORG LOC DIS ANIM (.spacy)"),
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="Hub-format JSONL file (tokens, ner_tags, lang)"),
+    output_a: Path = typer.Argument(..., metavar="OUTPUT_A", help="System A's DocBin (.spacy): all 15 types"),
+    output_b: Path = typer.Argument(..., metavar="OUTPUT_B", help="System B's DocBin (.spacy): PER ORG LOC DIS ANIM"),
     lang: Optional[str] = typer.Option(None, "--lang", help="Keep only lines of this language"),
 ):
-    """Convert MultiNERD JSONL to spaCy DocBins for system A (15 types) and B (five types), in one pass."""
+    """Convert MultiNERD JSONL to spaCy DocBins for system A (15 types) and B (five), in one pass."""
     if not input_path.is_file():
         fail(f"{input_path}: no such file")
-    outputs = {Tagset.full.value: output_a, Tagset.five.value: output_b}
+    outputs = {"full": output_a, "five": output_b}
     try:
-        sentences, counts = convert(input_path, outputs, lang)
+        sentences, empty, counts = convert(input_path=input_path, outputs=outputs, lang=lang)
     except InputError as err:
         fail(str(err))
-    for tagset, output_path in outputs.items():
-        msg.good(f"Wrote {output_path}: {sentences} sentences, {sum(counts[tagset].values())} entities ({tagset})")
-    rows = [[label, counts["full"][label], counts["five"][label] if label in TAGSETS["five"] else "–"]
-            for label in TAGSETS["full"]]  # fmt: skip
-    msg.table(rows, header=["", "A", "B"], aligns=["l", "r", "r"])
+    skipped = f"; {empty} empty sentences skipped" if empty else ""
+    msg.good(f"Wrote {output_a} and {output_b}: {sentences} sentences{skipped}")
+    for tagset, path in outputs.items():
+        print(f"{path} ({tagset}): {sum(counts[tagset].values())} entities")
+        for label in TAGSETS[tagset]:
+            print(f"{label:<6}{counts[tagset][label]:>9}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from wasabi import msg
 
-from cli import InputError, fail, write_atomically
+from cli import InputError, fail, read_docbin, write_atomically
 from convert import Tagset, convert
 from corpus import SUFFIX, docbin_files, shard_path
 from multinerd import SPLITS, expand_lang, hub_filename
@@ -49,7 +49,7 @@ def write_sample(corpus_dir: Path, lang: str, indices: List[int]) -> None:
     """Copy the sentences at indices of lang's dev shards into its dev-sample shards."""
     wanted = set(indices)
     for system in SYSTEMS.values():
-        docs = DocBin().from_disk(shard_path(corpus_dir / system, DEV, lang)).get_docs(Vocab())
+        docs = read_docbin(shard_path(corpus_dir / system, DEV, lang)).get_docs(Vocab())
         sample = DocBin(attrs=["ENT_IOB", "ENT_TYPE"], docs=[doc for i, doc in enumerate(docs) if i in wanted])
         dest = shard_path(corpus_dir / system, DEV_SAMPLE, lang)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -88,16 +88,21 @@ def main(
         name = SPLITS[split]
         outputs = {tagset: shard_path(corpus_dir / system, name, each) for tagset, system in SYSTEMS.items()}
         try:
-            sentences, counts = convert(path, outputs, each)
+            sentences, empty, counts = convert(input_path=path, outputs=outputs, lang=each)
         except InputError as err:
             fail(str(err))
         entities = {tagset: sum(c.values()) for tagset, c in counts.items()}
         msg.good(f"{each} {name}: {sentences:,} sentences, {entities['full']:,} entities (A), {entities['five']:,} (B)")
+        if empty:
+            msg.warn(f"{path}: skipped {empty:,} empty sentences")
         if name == DEV:
             dev_sizes[each] = sentences
     sizes = sample_sizes(dev_sizes, dev_sample)
-    for each, k in sizes.items():
-        write_sample(corpus_dir, each, sample_indices(dev_sizes[each], k, seed, each))
+    try:
+        for each, k in sizes.items():
+            write_sample(corpus_dir, each, sample_indices(dev_sizes[each], k, seed, each))
+    except InputError as err:
+        fail(str(err))
     shares = ", ".join(f"{each} {k:,}" for each, k in sizes.items())
     msg.good(f"Dev sample: {sum(sizes.values()):,} of {sum(dev_sizes.values()):,} dev sentences ({shares})")
 

@@ -5,8 +5,10 @@ Readers take such a folder, or a single DocBin file, and stream it one file at a
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
+
+from cli import read_docbin
 
 SUFFIX = ".spacy"
 
@@ -26,10 +28,10 @@ def read_docs(path: Path, vocab: Vocab) -> Iterator[Tuple[Optional[str], Doc]]:
     """(language, doc) of every doc under path: a folder's shards are named by language, a lone file is not."""
     for file in docbin_files(path):
         lang = file.stem if file != path else None
-        for doc in DocBin().from_disk(file).get_docs(vocab):
+        for doc in read_docbin(file).get_docs(vocab):
             yield lang, doc
 
 
 def count_docs(path: Path) -> int:
     """Docs under path, one file in memory at a time."""
-    return sum(len(DocBin().from_disk(file)) for file in docbin_files(path))
+    return sum(len(read_docbin(file)) for file in docbin_files(path))

@@ -18,7 +18,7 @@ from spacy.vocab import Vocab
 from wasabi import msg
 
 from convert import Tagset
-from cli import fail
+from cli import InputError, fail, one_line
 from corpus import docbin_files, read_docs
 from multinerd import SPLITS as HUB_SPLITS
 from multinerd import TAGSETS
@@ -49,7 +49,10 @@ def main(
         [str(config)] if config and not config.is_file() else [])
     if missing:
         fail(f"No such file: {', '.join(missing)}")
-    counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
+    try:
+        counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
+    except InputError as err:
+        fail(str(err))
     labels = TAGSETS[tagset.value]
     rows = [[label, *(counts[split][label] for split in SPLITS)] for label in labels]
     rows.append(["entities", *(sum(counts[split][label] for label in labels) for split in SPLITS)])
@@ -57,7 +60,10 @@ def main(
     msg.divider(f"{corpus_dir} ({tagset.value})")
     msg.table(rows, header=["", *SPLITS], aligns=["l", "r", "r", "r"])
     if config:
-        steps = batches_per_epoch(paths["train"], load_config(config))
+        try:
+            steps = batches_per_epoch(paths["train"], load_config(config))
+        except Exception as err:  # a config without a usable [training.batcher]
+            fail(f"{config}: cannot make its training batcher ({one_line(err)})")
         msg.info(f"Training steps an epoch: {steps:,} (batches of train by {config}'s batcher)")
     for split in SPLITS:
         lacking = [label for label in labels if not counts[split][label]]

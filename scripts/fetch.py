@@ -5,43 +5,79 @@
 For each language and split, in this order: a JSONL file already in ASSETS_DIR is left untouched; else a
 file of the original TSV release in ASSETS_DIR (train_en.tsv, dev_en.tsv, test_en.tsv) is converted to the
 hub's JSONL format beside it; else the file is loaded with `datasets` from DATASET: a hub dataset or a local
-folder of the hub's layout (train/train_en.jsonl, ...). One file at a time, streamed to disk. Then writes
-ASSETS_DIR/multinerd_LANG.json: the files and their SHA-256, what was fetched, for the convert step.
+folder of the hub's layout (train/train_en.jsonl, ...), one file at a time, streamed to disk. A JSONL that
+fetch made from a TSV is remade when that TSV changes: fetch records both files' SHA-256 in a hidden
+sidecar (.train_en.jsonl.fetch.json), and never replaces a JSONL it did not make, or one edited since.
+Then writes ASSETS_DIR/multinerd_LANG.json: the files and their SHA-256, what was fetched, for convert.
 """
 import hashlib
 import json
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import typer
 from wasabi import msg
 
-from cli import InputError, fail, write_atomically
+from cli import InputError, fail, one_line, read_json, write_atomically
 from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
+
+FORMAT = "'INDEX<TAB>TOKEN<TAB>TAG' or 'TOKEN<TAB>TAG'"
 
 
 def read_tsv(path: Path, lang: str) -> Iterator[dict]:
-    """Yield hub-format records from an original-release TSV file.
+    """Yield hub-format records from an original-release TSV file; InputError at its first bad line.
 
     One token a line as 'INDEX<TAB>TOKEN<TAB>TAG' (or 'TOKEN<TAB>TAG'), a blank line between sentences.
     """
     tokens: List[str] = []
     tags: List[int] = []
-    with path.open(encoding="utf8") as file:
-        for line_no, line in enumerate(file, start=1):
-            line = line.rstrip("\r\n")
+    with path.open("rb") as file:
+        for line_no, raw in enumerate(file, start=1):
+            where = f"{path}:{line_no}"
+            try:
+                line = raw.decode("utf8").rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                raise InputError(f"{where}: not UTF-8 (byte {err.start + 1} of the line)") from None
             if not line.strip():
                 if tokens:
                     yield {"tokens": tokens, "ner_tags": tags, "lang": lang}
                 tokens, tags = [], []
                 continue
             columns = line.split("\t")
-            if len(columns) not in (2, 3) or columns[-1] not in TAG_IDS:
-                raise InputError(f"{path}:{line_no}: expected 'INDEX<TAB>TOKEN<TAB>TAG' with a MultiNERD tag")
+            if len(columns) not in (2, 3):
+                raise InputError(f"{where}: {len(columns)} tab-separated columns, expected {FORMAT}")
+            if not columns[-2].strip():
+                raise InputError(f"{where}: empty token")
+            if columns[-1] not in TAG_IDS:
+                raise InputError(f"{where}: unknown tag {columns[-1][:40]!r}, not a MultiNERD tag")
             tokens.append(columns[-2])
             tags.append(TAG_IDS[columns[-1]])
     if tokens:
         yield {"tokens": tokens, "ner_tags": tags, "lang": lang}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sidecar(dest: Path) -> Path:
+    """Where fetch records the TSV a JSONL was made from."""
+    return dest.with_name(f".{dest.name}.fetch.json")
+
+
+def made_from(dest: Path) -> Optional[dict]:
+    """The sidecar's record {tsv, tsv_sha256, jsonl_sha256} if fetch made dest from a TSV and dest is unchanged."""
+    if not sidecar(dest).is_file() or not dest.is_file():
+        return None
+    try:
+        record = read_json(sidecar(dest), ("tsv", "tsv_sha256", "jsonl_sha256"))
+    except InputError:
+        return None
+    return record if record["jsonl_sha256"] == sha256(dest) else None
 
 
 def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:
@@ -50,7 +86,10 @@ def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:
             for record in read_tsv(source, lang):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
+    tsv_hash = sha256(source)
     write_atomically(dest, write)
+    record = {"tsv": source.name, "tsv_sha256": tsv_hash, "jsonl_sha256": sha256(dest)}
+    write_atomically(sidecar(dest), lambda tmp: tmp.write_text(json.dumps(record) + "\n"))
 
 
 def download(dataset: str, split: str, lang: str, dest: Path) -> None:
@@ -62,42 +101,38 @@ def download(dataset: str, split: str, lang: str, dest: Path) -> None:
     write_atomically(dest, lambda tmp: records.to_json(tmp, lines=True, force_ascii=False))
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
+    """Put one split's JSONL into assets_dir: from its TSV, from the dataset, or leave the one there."""
+    dest = assets_dir / hub_filename(split, lang)
+    tsv = assets_dir / tsv_filename(split, lang)
+    if dest.exists() and not dest.is_file():
+        raise InputError(f"{dest}: is not a file")
+    record = made_from(dest)
+    if record is not None and tsv.is_file() and record["tsv"] == tsv.name and record["tsv_sha256"] != sha256(tsv):
+        tsv_to_jsonl(tsv, dest, lang)
+        msg.good(f"{tsv} changed: remade {dest}")
+    elif dest.exists():
+        msg.info(f"{dest} exists: leaving it untouched")
+    elif tsv.exists():
+        tsv_to_jsonl(tsv, dest, lang)
+        msg.good(f"Converted {tsv} to {dest}")
+    else:
+        from datasets.exceptions import DatasetGenerationError
 
-
-def fetch(lang: str, assets_dir: Path, dataset: str) -> None:
-    """Put the split's JSONL file of lang into assets_dir: kept, converted from TSV or loaded."""
-    for split in SPLITS:
-        dest = assets_dir / hub_filename(split, lang)
-        tsv = assets_dir / tsv_filename(split, lang)
-        if dest.exists():
-            msg.info(f"{dest} exists: leaving it untouched")
-        elif tsv.exists():
-            try:
-                tsv_to_jsonl(tsv, dest, lang)
-            except InputError as err:
-                fail(str(err))
-            msg.good(f"Converted {tsv} to {dest}")
-        else:
-            from datasets.exceptions import DatasetGenerationError
-
-            try:
-                download(dataset, split, lang, dest)
-            except DatasetGenerationError as err:  # a file that is there but not the hub's JSONL
-                fail(f"{dataset}: {split}/{hub_filename(split, lang)} is not MultiNERD JSONL ({err.__cause__ or err})")
-            except OSError as err:  # datasets' hub, connection, offline and missing-file errors are OSErrors
-                wanted = ", ".join(hub_filename(s, lang) for s in SPLITS)
-                fail(
-                    f"Could not load {split}/{hub_filename(split, lang)} from the dataset {dataset} "
-                    f"({type(err).__name__}). Without hub access, put {wanted} (the hub's JSONL files) or "
-                    f"{', '.join(tsv_filename(s, lang) for s in SPLITS)} (the original TSV release) into {assets_dir}/"
-                )
-            msg.good(f"Loaded {dest} from {dataset}")
+        try:
+            download(dataset, split, lang, dest)
+        except DatasetGenerationError as err:  # a file that is there but not the hub's JSONL
+            raise InputError(
+                f"{dataset}: {split}/{hub_filename(split, lang)} is not MultiNERD JSONL ({one_line(err.__cause__ or err)})"
+            ) from None
+        except OSError as err:  # datasets' hub, connection, offline and missing-file errors are OSErrors
+            wanted = ", ".join(hub_filename(s, lang) for s in SPLITS)
+            raise InputError(
+                f"Could not load {split}/{hub_filename(split, lang)} from the dataset {dataset} "
+                f"({type(err).__name__}). Without hub access, put {wanted} (the hub's JSONL files) or "
+                f"{', '.join(tsv_filename(s, lang) for s in SPLITS)} (the original TSV release) into {assets_dir}/"
+            ) from None
+        msg.good(f"Loaded {dest} from {dataset}")
 
 
 def main(
@@ -110,14 +145,23 @@ def main(
         langs = expand_lang(lang)
     except ValueError as err:
         fail(str(err))
-    assets_dir.mkdir(parents=True, exist_ok=True)
-    for each in langs:
-        fetch(each, assets_dir, dataset)
-    names = [hub_filename(split, each) for each in langs for split in SPLITS]
-    files: Dict[str, str] = {name: sha256(assets_dir / name) for name in names}
-    manifest = assets_dir / f"multinerd_{lang}.json"
-    write_atomically(manifest, lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=2) + "\n"))
-    msg.good(f"Wrote {manifest}: {len(files)} files and their SHA-256")
+    try:
+        assets_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        fail(f"{assets_dir}: cannot make this folder ({err.strerror or one_line(err)})")
+    try:
+        for each in langs:
+            for split in SPLITS:
+                fetch_split(split, each, assets_dir, dataset)
+        names = [hub_filename(split, each) for each in langs for split in SPLITS]
+        files: Dict[str, str] = {name: sha256(assets_dir / name) for name in names}
+        manifest = assets_dir / f"multinerd_{lang}.json"
+        write_atomically(manifest, lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=2) + "\n"))
+        msg.good(f"Wrote {manifest}: {len(files)} files and their SHA-256")
+    except InputError as err:
+        fail(str(err))
+    except OSError as err:  # a TSV or JSONL that cannot be read
+        fail(f"{err.filename or assets_dir}: cannot read it ({err.strerror or one_line(err)})")
 
 
 if __name__ == "__main__":

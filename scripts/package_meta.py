@@ -11,6 +11,7 @@ from pathlib import Path
 import srsly
 import typer
 
+from cli import InputError, fail, read_json, writable_output
 from convert import Tagset
 from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, expand_lang
 
@@ -68,8 +69,13 @@ def main(
     pipeline: str = typer.Option(..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"),
 ):
     """Write the package meta for a trained MultiNERD pipeline."""
-    scores = srsly.read_json(scores_path)
-    seqeval = srsly.read_json(seqeval_path)
+    writable_output(output_path, scores_path, seqeval_path)
+    try:
+        scores = read_json(scores_path, SCORE_KEYS)
+        seqeval = read_json(seqeval_path, ("lang", "sentences", "transformer", "scores.per_type",
+                                           *(f"scores.{key}" for key in SEQEVAL_KEYS)))  # fmt: skip
+    except InputError as err:
+        fail(str(err))
     labels = TAGSETS[tagset.value]
     meta = {
         "name": name + NAME_SUFFIXES[pipeline],

@@ -1,24 +1,34 @@
 """Write the results report of systems A and B: Markdown tables and a per-type F1 chart.
 
-    python scripts/report.py SYSTEM_A_DIR SYSTEM_B_DIR OUTPUT [--readme README.md]
+    python scripts/report.py SYSTEM_A_DIR SYSTEM_B_DIR OUTPUT [--error-samples N] [--readme README.md]
 
-Each system folder holds test_scores.json (spacy evaluate) and seqeval_scores.json (score.py; A's
-with its five-types scores). OUTPUT is the report (Markdown); the chart goes beside it as
-STEM_f1.png. --readme also replaces the text between `<!-- results:start -->` and
-`<!-- results:end -->` in that file with a short results table, or with "Not yet measured." when
-the scores are not there.
+Each system folder holds test_scores.json (spacy evaluate), seqeval_scores.json (score.py; A's
+with its five-types scores) and test_predictions.spacy (score.py --predictions). OUTPUT is the
+report (Markdown); the chart goes beside it as STEM_f1.png, and the error page as errors.html: test
+sentences with gold and both systems' predictions, at most N of them for each kind of mistake,
+from the saved predictions (nothing is tagged again). --readme also replaces the text between
+`<!-- results:start -->` and `<!-- results:end -->` in that file with a short results table, or
+with "Not yet measured." when the scores are not there.
 """
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import srsly
 import typer
 from wasabi import msg
 
-from cli import InputError, fail
+from cli import InputError, fail, read_docbin, read_json, writable_output, write_atomically
+from mistakes import KINDS, NONE, render_page
 from multinerd import TAGSETS
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
+# The keys the report reads from each score file.
+REQUIRED_KEYS = {
+    "test_scores.json": ("ents_p", "ents_r", "ents_f", "ents_per_type"),
+    "seqeval_scores.json": ("model", "transformer", "pipeline", "lang", "gold", "sentences", "tokens", "hardware",
+                            "scores.per_type", "scores.p", "scores.r", "scores.f", "scores.token_acc"),
+}
+PREDICTIONS = "test_predictions.spacy"
+ERRORS_PAGE = "errors.html"
 # score.py's overall scores, in the order of the tables' columns.
 SEQEVAL_KEYS = ("p", "r", "f", "token_acc")
 README_START = "<!-- results:start -->"
@@ -51,7 +61,7 @@ def missing_files(system_dirs: Sequence[Path]) -> List[Path]:
 
 def load(system_dir: Path) -> dict:
     """A system's spacy evaluate scores ('spacy') and score.py's ('seqeval')."""
-    spacy_scores, seqeval = (srsly.read_json(system_dir / name) for name in SCORE_FILES)
+    spacy_scores, seqeval = (read_json(system_dir / name, REQUIRED_KEYS[name]) for name in SCORE_FILES)
     return {"spacy": spacy_scores, "seqeval": seqeval}
 
 
@@ -106,6 +116,28 @@ def per_lang_table(a: dict, b: dict) -> str:
     return table(["Language", "Sentences", "A P", "A R", "A F", "B P", "B R", "B F"], rows)
 
 
+def mistakes_of(system: dict) -> Dict[str, Dict[str, int]]:
+    seqeval = system["seqeval"]
+    if "mistakes" not in seqeval or "confusion" not in seqeval:
+        raise InputError(f"{seqeval['model']}'s seqeval scores have no mistakes and confusion table: rerun score.py")
+    return seqeval["mistakes"]
+
+
+def kinds_table(a: dict, b: dict) -> str:
+    a_kinds, b_kinds = mistakes_of(a), mistakes_of(b)
+    rows = [[kind, *(sum(t.get(kind, 0) for t in s.values()) for s in (a_kinds, b_kinds))] for kind in KINDS]
+    return table(["Entities", "A", "B"], rows)
+
+
+def confusion_table(system: dict, labels: Sequence[str]) -> str:
+    """Gold type (rows) × predicted type (columns), "none" for missed and spurious; · for 0."""
+    confusion = system["seqeval"]["confusion"]
+    seen = set(confusion) | {p for row in confusion.values() for p in row}
+    axis = [*labels, *sorted(seen - set(labels) - {NONE}), NONE]
+    rows = [[f"**{g}**", *(confusion.get(g, {}).get(p, "·") for p in axis)] for g in axis]
+    return table(["Gold ↓ predicted →", *axis], rows)
+
+
 def render_report(a: dict, b: dict, chart_name: str) -> str:
     five = five_types_scores(a, b)
     a5, b5 = five.values()
@@ -146,6 +178,19 @@ def render_report(a: dict, b: dict, chart_name: str) -> str:
         "### System B",
         per_type_table(b, TAGSETS["five"]),
         f"![Per-type F1 of systems A and B]({chart_name})",
+        "## Mistakes",
+        "Each gold entity is right, missed (no prediction overlaps it), of the wrong type (a prediction with "
+        "its span, another type), of the wrong boundary (an overlapping prediction of its type), or of the wrong "
+        "type and boundary (only overlapping predictions of other types); a prediction that overlaps no gold "
+        f"entity is spurious. [{ERRORS_PAGE}]({ERRORS_PAGE}) shows test sentences with each kind of mistake.",
+        kinds_table(a, b),
+        "### Confusion",
+        "Each gold entity counted once (rows), under the type of the prediction on or over its span "
+        "(columns); *none*: missed (column) and spurious (row).",
+        "#### System A",
+        confusion_table(a, TAGSETS["full"]),
+        "#### System B",
+        confusion_table(b, TAGSETS["five"]),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -211,6 +256,9 @@ def main(
     a_dir: Path = typer.Argument(..., help="System A's folder (training/PIPELINE/a)"),
     b_dir: Path = typer.Argument(..., help="System B's folder (training/PIPELINE/b)"),
     output_path: Path = typer.Argument(..., help="Report to write (Markdown)"),
+    error_samples: int = typer.Option(
+        20, "--error-samples", min=0, help="Sentences shown for each kind of mistake, at most"
+    ),
     readme_path: Optional[Path] = typer.Option(None, "--readme", help="Also write the results section of this README"),
 ):
     """Write the report of systems A and B, and optionally the README's results section."""
@@ -223,16 +271,24 @@ def main(
         update_readme(readme_path, NOT_MEASURED)
         msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
         return
-    a, b = load(a_dir), load(b_dir)
+    writable_output(output_path)
     chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
+    errors_path = output_path.with_name(ERRORS_PAGE)
     try:
+        a, b = load(a_dir), load(b_dir)
+        predictions = [d / PREDICTIONS for d in (a_dir, b_dir)]
+        for path in predictions:
+            if not path.is_file():
+                raise InputError(f"{path}: no such file (score.py --predictions writes it)")
         report = render_report(a, b, chart_path.name)
+        page = render_page(*(read_docbin(path) for path in predictions), error_samples)
     except InputError as err:
         fail(str(err))
     output_path.parent.mkdir(parents=True, exist_ok=True)
     output_path.write_text(report, encoding="utf8")
     write_chart(a, b, chart_path)
-    msg.good(f"Wrote {output_path} and {chart_path}")
+    write_atomically(errors_path, lambda tmp: tmp.write_text(page, encoding="utf8"))
+    msg.good(f"Wrote {output_path}, {chart_path} and {errors_path}")
     if readme_path is not None:
         update_readme(readme_path, render_readme_results(a, b, output_path))
         msg.good(f"Wrote the results section of {readme_path}")

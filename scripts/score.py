@@ -1,12 +1,14 @@
 """Score a trained pipeline on a test DocBin as seqeval does, comparable with Hugging Face results.
 
-    python scripts/score.py MODEL GOLD OUTPUT [--five-types-gold B_GOLD] [--gpu-id N]
+    python scripts/score.py MODEL GOLD OUTPUT [--five-types-gold B_GOLD] [--predictions PREDICTIONS] [--gpu-id N]
 
 The pipeline tags each gold sentence's own tokens once. Writes token accuracy and entity-level
 micro P/R/F, plus P/R/F/support per type and, where GOLD is a folder of DocBins named by language
 (corpus/a/test/de.spacy, ...), per language (seqeval_scores.py). With --five-types-gold (system B's
 test DocBin: the same sentences), the same predictions, less every type outside B's five, are
-also scored on B's gold: system A and system B on the same data.
+also scored on B's gold: system A and system B on the same data. The same pass counts the mistakes
+per type and kind and the confusion table (mistakes.py); --predictions saves the predicted Docs, with
+the gold entities under doc.spans["gold"], for report.py's error page.
 """
 import os
 import platform
@@ -16,12 +18,13 @@ from typing import Optional, Tuple
 import spacy
 import srsly
 import typer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, fail
+from cli import InputError, fail, one_line, writable_output, write_atomically
 from corpus import count_docs, read_docs
+from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
 from seqeval_scores import SeqevalScorer, iob_tags
 
@@ -47,8 +50,11 @@ def hardware(gpu_id: int) -> str:
     return f"CPU: {cpu_name()} ({os.cpu_count()} cores)"
 
 
-def score(nlp, gold_path: Path, five_types_gold_path: Optional[Path]) -> Tuple[SeqevalScorer, SeqevalScorer]:
+def score(
+    nlp, gold_path: Path, five_types_gold_path: Optional[Path], predictions: Optional[DocBin] = None
+) -> Tuple[SeqevalScorer, SeqevalScorer, MistakeCounter]:
     """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold.
+    Each predicted Doc, with GOLD's entities as doc.spans["gold"], goes into predictions if given.
 
     GOLD may be a DocBin or a folder of them, one a language: the scores are then per language too.
     """
@@ -65,15 +71,19 @@ def score(nlp, gold_path: Path, five_types_gold_path: Optional[Path]) -> Tuple[S
         (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (lang, gold, five_gold))
         for lang, gold, five_gold in pairs
     )
-    scorer, five_scorer = SeqevalScorer(), SeqevalScorer()
-    predictions = nlp.pipe(inputs, as_tuples=True)
-    for i, (doc, (lang, gold, five_gold)) in enumerate(tqdm(predictions, total=n_gold, unit="sent", disable=None)):
+    scorer, five_scorer, mistakes = SeqevalScorer(), SeqevalScorer(), MistakeCounter()
+    tagged = nlp.pipe(inputs, as_tuples=True)
+    for i, (doc, (lang, gold, five_gold)) in enumerate(tqdm(tagged, total=n_gold, unit="sent", disable=None)):
         scorer.add(iob_tags(gold), iob_tags(doc), lang)
+        mistakes.add(judge(doc_spans(gold), doc_spans(doc)))
+        if predictions is not None:
+            doc.spans[GOLD_KEY] = [Span(doc, ent.start, ent.end, ent.label_) for ent in gold.ents]
+            predictions.add(doc)
         if five_gold is not None:
             if [t.text for t in five_gold] != [t.text for t in gold]:
                 raise InputError(f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s")
             five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES), lang)
-    return scorer, five_scorer
+    return scorer, five_scorer, mistakes
 
 
 def main(
@@ -83,17 +93,27 @@ def main(
     five_types_gold_path: Optional[Path] = typer.Option(
         None, "--five-types-gold", help="System B's test DocBin (or folder): also score the predictions of its five types on it"
     ),
+    predictions_path: Optional[Path] = typer.Option(
+        None, "--predictions", help="DocBin to write: the predicted Docs, the gold entities as doc.spans['gold']"
+    ),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
 ):
     """Score a pipeline seqeval-style: token accuracy, entity-level P/R/F overall and per type."""
     for path in (model_path, gold_path, five_types_gold_path):
         if path is not None and not path.exists():
             fail(f"{path}: no such file or folder")
+    for path in (output_path, predictions_path):
+        if path is not None:
+            writable_output(path, gold_path)
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
-    nlp = spacy.load(model_path)
     try:
-        scorer, five_scorer = score(nlp, gold_path, five_types_gold_path)
+        nlp = spacy.load(model_path)
+    except Exception as err:  # a broken config, missing weights
+        fail(f"{model_path}: cannot load this pipeline ({one_line(err)})")
+    predictions = None if predictions_path is None else DocBin(attrs=["ENT_IOB", "ENT_TYPE"])
+    try:
+        scorer, five_scorer, mistakes = score(nlp, gold_path, five_types_gold_path, predictions)
     except InputError as err:
         fail(str(err))
     result = {
@@ -107,12 +127,19 @@ def main(
         "sentences": scorer.sentences,
         "tokens": scorer.tokens,
         "scores": scorer.scores(),
+        # Gold entities per type and kind (right, missed, ...; spurious predictions under their type).
+        "mistakes": mistakes.per_type(),
+        # {gold type: {predicted type: entities}}, "none" for missed and spurious.
+        "confusion": mistakes.confusion_table(),
     }
     if five_types_gold_path is not None:
         five_types = {"gold": str(five_types_gold_path), "types": list(FIVE_TYPES), "scores": five_scorer.scores()}
         result["five_types"] = five_types
     output_path.parent.mkdir(parents=True, exist_ok=True)
     srsly.write_json(output_path, result)
+    if predictions is not None:
+        predictions_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(predictions_path, predictions.to_disk)
     msg.good(f"Wrote {output_path}: F {result['scores']['f']:.4f}, token acc {result['scores']['token_acc']:.4f}")
 
 

@@ -1,6 +1,8 @@
 """scripts/annotate.py on the tiny pipeline: Ray Data on this machine, against a plain nlp.pipe loop."""
 import json
 
+import shutil
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -22,7 +24,24 @@ BAD = [
     ("blank", {"id": "blank", "text": " \n "}, "empty text"),
     # Longer than nlp.max_length: the pipeline raises, its batch is rerun a document at a time.
     ("too-long", {"id": "too-long", "text": "Paris " * 200_000}, "ValueError: [E088]"),
+    # Python's json reads a lone surrogate, which no writer can write back.
+    ("surrogate", {"id": "surrogate", "text": "Paris \ud800 ."}, "text is not valid Unicode (a lone surrogate)"),
 ]
+# Lines that no JSON reader gives a document of, or whose id cannot be written: (line, the error's start).
+HOSTILE = [
+    ("", None),  # a blank line: no document
+    ("{not json", "malformed JSON"),
+    ("[1, 2]", "expected a JSON object, got list"),
+    ("[" * 100_000 + "]" * 100_000, "malformed JSON (RecursionError"),
+    ('{"id": ' + "1" * 5000 + ', "text": "Paris ."}', "malformed JSON (ValueError: Exceeds the limit"),
+    ('{"id": "a\\udc00", "text": "Paris ."}', "id is not valid Unicode"),
+]
+# Good documents with ids that are no strings: each is written as its JSON text.
+JSON_IDS = {"1": 1, '{"a": 1}': {"a": 1}}
+
+
+def snapshot(folder):
+    return {p: None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}
 
 
 def texts(n, seed):
@@ -34,13 +53,16 @@ def entities(doc):
 
 
 def read_output(folder):
-    """The output's rows, from all its part files."""
+    """The output's rows, from the part files its manifest names (and checked to be all the files there)."""
+    manifest = json.loads((folder / "_annotate.json").read_text())
+    assert sorted(manifest["parts"]) == sorted(p.name for p in folder.iterdir() if p.name != "_annotate.json")
     rows = []
-    for part in sorted(folder.iterdir()):
+    for part in (folder / name for name in manifest["parts"]):
         if part.suffix == ".parquet":
             rows += pq.read_table(part).to_pylist()
         else:
             rows += [json.loads(line) for line in part.read_text(encoding="utf8").splitlines()]
+    assert (manifest["documents"], manifest["error_rows"]) == (len(rows), sum(r["error"] is not None for r in rows))
     return rows
 
 
@@ -69,12 +91,15 @@ def nlp(model_dir):
 
 @pytest.fixture(scope="module")
 def jsonl_run(tmp_path_factory, model_dir):
-    """One run on a JSONL file of N_DOCS documents and the BAD ones, two workers, Parquet output."""
+    """One run on a JSONL file of N_DOCS documents, the BAD and the HOSTILE ones, two workers, Parquet output."""
     tmp = tmp_path_factory.mktemp("jsonl")
-    good = {f"doc-{i}": text for i, text in enumerate(texts(N_DOCS, seed=7))}
+    good = {f"doc-{i}": text for i, text in enumerate(texts(N_DOCS + len(JSON_IDS), seed=7))}
     lines = [json.dumps({"id": i, "text": text}) for i, text in good.items()]
-    # Among the good lines: the BAD ones, a blank line (no document), and two malformed lines.
-    lines[100:100] = [json.dumps(line) for _, line, _ in BAD] + ["", "{not json", "[1, 2]"]
+    for (written, value), line in zip(JSON_IDS.items(), range(N_DOCS, len(lines))):
+        good[written] = good.pop(f"doc-{line}")
+        lines[line] = json.dumps({"id": value, "text": good[written]})
+    # Among the good lines: the BAD ones, then the HOSTILE ones.
+    lines[100:100] = [json.dumps(line) for _, line, _ in BAD] + [line for line, _ in HOSTILE]
     source = tmp / "docs.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf8")
     output = tmp / "out.parquet"
@@ -90,15 +115,15 @@ def test_entities_equal_a_plain_nlp_pipe_loop(jsonl_run, nlp):
     for doc_id, ents in expected.items():
         assert rows[doc_id]["error"] is None
         assert rows[doc_id]["entities"] == ents, doc_id
-    labels = {ent["label"] for ents in expected.values() for ent in ents}
-    assert labels <= set(nlp.get_pipe("ner").labels)
+        assert all(good[doc_id][e["start_char"] : e["end_char"]] == e["text"] for e in ents)
+    assert set(JSON_IDS) <= set(rows)
 
 
 def test_bad_documents_get_error_rows_and_every_document_one_row(jsonl_run):
     good, output, result = jsonl_run
     rows = by_id(read_output(output))
-    line = 100 + len(BAD) + 2  # the first malformed line, after the BAD lines and the blank one
-    malformed = {f"docs.jsonl:{line}": "malformed JSON", f"docs.jsonl:{line + 1}": "expected a JSON object, got list"}
+    first = 100 + len(BAD) + 1  # the first HOSTILE line's number
+    malformed = {f"docs.jsonl:{n}": error for n, (_, error) in enumerate(HOSTILE, start=first) if error}
     assert set(rows) == set(good) | {doc_id for doc_id, _, _ in BAD} | set(malformed)
     for doc_id, _, error in BAD:
         assert rows[doc_id]["error"].startswith(error) and rows[doc_id]["entities"] == []
@@ -109,28 +134,48 @@ def test_bad_documents_get_error_rows_and_every_document_one_row(jsonl_run):
     assert [p.name for p in output.parent.iterdir() if p.name.startswith(".")] == []  # no temporary folder
 
 
+def corrupt_row_group(path, group):
+    """Overwrite the middle of a row group's text column chunk: its pages no longer decompress."""
+    column = pq.read_metadata(path).row_group(group).column(0)
+    start = column.dictionary_page_offset or column.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start + 20 : start + column.total_compressed_size - 5] = b"\xab" * (column.total_compressed_size - 25)
+    path.write_bytes(bytes(data))
+
+
 def test_folder_of_each_format_with_file_line_ids_replaces_earlier_output(tmp_path, model_dir, nlp):
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
-    txt, parquet, jsonl = texts(5, seed=1), texts(4, seed=2), texts(3, seed=3)
+    txt, parquet, jsonl, damaged = texts(5, seed=1), texts(4, seed=2), texts(3, seed=3), texts(6, seed=5)
     (folder / "a.txt").write_text("\n".join(txt[:2] + [""] + txt[2:]) + "\n", encoding="utf8")
     pq.write_table(pa.table({"body": parquet, "n": list(range(4))}), folder / "sub" / "b.parquet")
     (folder / "c.jsonl").write_text("".join(json.dumps({"body": t}) + "\n" for t in jsonl), encoding="utf8")
+    # Rows 2-3 (the second row group) of d.parquet cannot be read.
+    pq.write_table(pa.table({"body": [t * 20 for t in damaged]}), folder / "d.parquet", row_group_size=2)
+    corrupt_row_group(folder / "d.parquet", 1)
     (folder / "notes.md").write_text("not an input\n")
+    (folder / ".c.jsonl.123-abcd.tmp").write_text('{"body": "a hidden leftover"}\n')
     output = tmp_path / "out.jsonl"
+    # An earlier output of annotate's: it may be replaced.
     output.mkdir()
-    (output / "earlier.jsonl").write_text('{"id": "stale"}\n')
+    (output / "earlier.jsonl").write_text('{"id": "stale", "entities": [], "error": null}\n')
+    manifest = {"written_by": "scripts/annotate.py", "documents": 1, "error_rows": 0, "parts": ["earlier.jsonl"]}
+    (output / "_annotate.json").write_text(json.dumps(manifest))
     result = run_script("annotate.py", model_dir, folder, output, "--text-field", "body", "--workers", 1, check=True)
     rows = by_id(read_output(output))
     expected = {**{f"a.txt:{n}": t for n, t in zip((1, 2, 4, 5, 6), txt)},
                 **{f"sub/b.parquet:{i}": t for i, t in enumerate(parquet)},
-                **{f"c.jsonl:{n}": t for n, t in enumerate(jsonl, start=1)}}  # fmt: skip
-    assert set(rows) == set(expected) | {"a.txt:3"}
+                **{f"c.jsonl:{n}": t for n, t in enumerate(jsonl, start=1)},
+                **{f"d.parquet:{i}": damaged[i] * 20 for i in (0, 1, 4, 5)}}  # fmt: skip
+    lost = {"d.parquet:2", "d.parquet:3"}
+    assert set(rows) == set(expected) | {"a.txt:3"} | lost
     assert rows["a.txt:3"]["error"] == "empty text"
+    for doc_id in lost:
+        assert rows[doc_id]["error"].startswith("d.parquet: row group 1 unreadable, rows 2-3 lost")
     for doc_id, doc in zip(expected, nlp.pipe(expected.values())):
         assert rows[doc_id]["entities"] == entities(doc) and rows[doc_id]["error"] is None
-    assert summary(result) == (len(expected) + 1, len(expected), 1)
-    assert all(part.suffix == ".jsonl" for part in output.iterdir())
+    # The closing counts add up to the documents in the input: 5 + 1 + 4 + 3 + 6.
+    assert summary(result) == (19, 19 - 3, 3)
 
 
 def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels, nlp):
@@ -147,22 +192,30 @@ def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels,
 
 
 @pytest.mark.parametrize(
-    "model,source,problem",
+    "model,source,output,problem",
     [
-        ("en_no_such_pipeline", "docs.jsonl", "en_no_such_pipeline: neither an installed pipeline package"),
-        ("MODEL_DIR", "missing.jsonl", "missing.jsonl: no such file or folder"),
-        ("MODEL_DIR", "docs.csv", "docs.csv: not a .jsonl, .txt, .parquet file"),
+        ("en_no_such_pipeline", "docs.jsonl", "out.parquet", "en_no_such_pipeline: neither an installed pipeline package"),
+        ("MODEL_DIR", "missing.jsonl", "out.parquet", "missing.jsonl: no such file or folder"),
+        ("MODEL_DIR", "docs.csv", "out.parquet", "docs.csv: not a .jsonl, .txt, .parquet file"),
+        ("MODEL_DIR", "docs.jsonl", "docs.jsonl", "docs.jsonl: is INPUT"),
+        ("MODEL_DIR", ".", "out.parquet", "out.parquet: is inside INPUT"),
+        ("BROKEN", "docs.jsonl", "out.parquet", "broken: cannot load this pipeline"),
     ],
 )
-def test_bad_model_or_input_exits_with_one_line_and_no_output(tmp_path, model_dir, model, source, problem):
+def test_bad_model_input_or_output_exits_with_one_line_before_ray_starts(tmp_path, model_dir, model, source, output, problem):
     for name in ("docs.jsonl", "docs.csv"):
         (tmp_path / name).write_text('{"text": "Paris ."}\n')
-    model = model_dir if model == "MODEL_DIR" else model
-    result = run_script("annotate.py", model, tmp_path / source, tmp_path / "out.parquet")
+    broken = tmp_path.parent / f"{tmp_path.name}-broken"
+    shutil.copytree(model_dir, broken)
+    config = (broken / "config.cfg").read_text()
+    (broken / "config.cfg").write_text(config.replace('factory = "ner"', 'factory = "no_such_factory"'))
+    model = {"MODEL_DIR": model_dir, "BROKEN": broken}.get(model, model)
+    before = snapshot(tmp_path)
+    result = run_script("annotate.py", model, tmp_path / source, tmp_path / output)
     assert result.returncode != 0
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = result.stderr.strip().splitlines()  # nothing from Ray: it never started
     assert problem in line
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.csv", "docs.jsonl"]
+    assert snapshot(tmp_path) == before
 
 
 def test_existing_output_that_is_not_an_earlier_output_is_kept(tmp_path, model_dir):
@@ -172,5 +225,5 @@ def test_existing_output_that_is_not_an_earlier_output_is_kept(tmp_path, model_d
     output.mkdir()
     (output / "precious.txt").write_text("keep me")
     result = run_script("annotate.py", model_dir, source, output)
-    assert result.returncode != 0 and "is not an earlier output" in result.stderr
+    assert result.returncode != 0 and "has no _annotate.json of annotate's" in result.stderr
     assert (output / "precious.txt").read_text() == "keep me"

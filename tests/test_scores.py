@@ -85,7 +85,7 @@ def test_score_script_scores_a_on_its_gold_and_on_bs(rule_model, tmp_path):
     write_gold(tmp_path / "b.spacy", [(0, 0, 2, "PER"), (0, 5, 6, "LOC")])
     output = tmp_path / "scores.json"
     run_script("score.py", rule_model, tmp_path / "a.spacy", output, "--five-types-gold", tmp_path / "b.spacy",
-               cwd=tmp_path, check=True)  # fmt: skip
+               "--predictions", tmp_path / "predictions.spacy", cwd=tmp_path, check=True)  # fmt: skip
     result = srsly.read_json(output)
     assert (result["sentences"], result["tokens"], result["lang"]) == (2, 12, "en")
     assert result["hardware"].startswith("CPU: ")
@@ -99,6 +99,18 @@ def test_score_script_scores_a_on_its_gold_and_on_bs(rule_model, tmp_path):
     assert five["types"] == ["PER", "ORG", "LOC", "DIS", "ANIM"]
     assert (five["scores"]["p"], five["scores"]["r"], five["scores"]["token_acc"]) == pytest.approx((0.5, 0.5, 10 / 12))
     assert set(five["scores"]["per_type"]) == {"PER", "LOC"}
+    # Obama inside Barack Obama: PER's boundary is wrong; Hamlet and Paris are right.
+    kinds = dict.fromkeys(["right", "missed", "spurious", "wrong type", "wrong boundary", "wrong type and boundary"], 0)
+    assert result["mistakes"] == {"LOC": {**kinds, "right": 1}, "MEDIA": {**kinds, "right": 1},
+                                  "PER": {**kinds, "wrong boundary": 1}}  # fmt: skip
+    assert result["confusion"] == {"LOC": {"LOC": 1}, "MEDIA": {"MEDIA": 1}, "PER": {"PER": 1}}
+    # The predictions, each with its gold entities, the sentences' text as it was.
+    docs = list(DocBin().from_disk(tmp_path / "predictions.spacy").get_docs(spacy.blank("en").vocab))
+    assert [doc.text for doc in docs] == [f"{text} " for text in SENTENCES]
+    assert [(e.start, e.end, e.label_) for e in docs[0].ents] == [(1, 2, "PER"), (3, 4, "MEDIA"), (5, 6, "LOC")]
+    gold = [(s.start, s.end, s.label_) for s in docs[0].spans["gold"]]
+    assert gold == [(0, 2, "PER"), (3, 4, "MEDIA"), (5, 6, "LOC")]
+    assert (list(docs[1].ents), list(docs[1].spans["gold"])) == ([], [])
 
 
 def test_score_script_refuses_five_types_gold_of_other_sentences(rule_model, tmp_path):

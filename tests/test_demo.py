@@ -1,0 +1,59 @@
+"""The Streamlit demo, run by Streamlit's AppTest (no browser) on rule-based pipelines."""
+import sys
+
+import pytest
+import spacy
+from streamlit.testing.v1 import AppTest
+
+from helpers import ROOT
+
+TEXT = "Ann flew from Rome to Oslo."
+
+
+@pytest.fixture
+def pipelines(tmp_path):
+    """System A: a ruler that tags Ann PER, Rome and Oslo LOC; system B: one that tags only Oslo ORG."""
+    paths = []
+    for name, patterns in (("a", [("PER", "Ann"), ("LOC", "Rome"), ("LOC", "Oslo")]), ("b", [("ORG", "Oslo")])):
+        nlp = spacy.blank("en")
+        nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": text} for label, text in patterns])
+        nlp.to_disk(tmp_path / name)
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def run_app(monkeypatch, *args) -> AppTest:
+    monkeypatch.setattr(sys, "argv", ["demo.py", *args])
+    app = AppTest.from_file(str(ROOT / "scripts" / "demo.py"), default_timeout=60)
+    app.run()
+    app.text_area[0].input(TEXT).run()
+    return app
+
+
+def entities(app):
+    """Each system's entity table as (text, type, start char, end char, tokens) rows."""
+    columns = ["text", "type", "start char", "end char", "tokens"]
+    assert all(list(frame.value.columns) == columns for frame in app.dataframe)
+    return [[tuple(row) for row in frame.value.itertuples(index=False)] for frame in app.dataframe]
+
+
+def test_demo_shows_both_systems_entities_with_offsets(monkeypatch, pipelines):
+    app = run_app(monkeypatch, *pipelines)
+    assert not app.exception and not app.error
+    assert [s.value for s in app.subheader] == ["System A", "System B"]
+    assert entities(app) == [
+        [("Ann", "PER", 0, 3, "0–1"), ("Rome", "LOC", 14, 18, "3–4"), ("Oslo", "LOC", 22, 26, "5–6")],
+        [("Oslo", "ORG", 22, 26, "5–6")],
+    ]
+
+
+def test_demo_takes_another_pipeline_from_its_field(monkeypatch, pipelines):
+    app = run_app(monkeypatch, pipelines[0], pipelines[0])
+    app.text_input[1].input(pipelines[1]).run()
+    assert [len(rows) for rows in entities(app)] == [3, 1]
+
+
+def test_demo_says_when_a_pipeline_cannot_be_loaded(monkeypatch, pipelines, tmp_path):
+    app = run_app(monkeypatch, pipelines[0], str(tmp_path / "nothing"))
+    assert len(app.dataframe) == 1 and len(app.error) == 1
+    assert app.error[0].value.startswith(f"Cannot load {tmp_path / 'nothing'}: ")

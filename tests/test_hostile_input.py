@@ -1,0 +1,370 @@
+"""Bad input and unusable paths, as a hostile user gives them: each script stops with one `✘` line naming
+the file (and line), exits 1, and touches nothing. In-process, so that each case takes milliseconds."""
+import json
+import os
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import spacy
+import srsly
+from spacy.tokens import DocBin
+
+import annotate
+import convert
+import corpus_stats
+import fetch
+import package_meta
+import report
+import score
+from cli import temporary_name, write_atomically
+from multinerd import TAG_IDS
+
+GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]]})
+
+
+def one_line_failure(capsys, call, *args, **kwargs) -> str:
+    """call's one `✘` line on stderr; it must exit 1, with nothing else on stderr."""
+    with pytest.raises(SystemExit) as exit_info:
+        call(*args, **kwargs)
+    assert exit_info.value.code == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("✘ ")
+    return line
+
+
+def snapshot(folder):
+    """Every file and folder under folder, with its bytes (files) or None (folders)."""
+    return {p: None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait()
+    return process.pid
+
+
+# convert
+
+
+def run_convert(source, output_a, output_b):
+    convert.main(input_path=source, output_a=output_a, output_b=output_b, lang=None)
+
+
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        ('{"tokens": ["a\\ud800b"], "ner_tags": [0]}', "token 1 is not valid Unicode (a lone surrogate)"),
+        ('{"tokens": ["a"], "ner_tags": [' + "9" * 5000 + "]}", "malformed JSON (ValueError: Exceeds the limit"),
+        ("[" * 100_000 + "]" * 100_000, "malformed JSON (RecursionError"),
+        ('{"tokens": ["a"], "ner_tags": [1e400]}', "unknown tag id inf"),
+        ('{"tokens": [""], "ner_tags": [0]}', "token 1 is not a non-empty string"),
+    ],
+)
+def test_convert_hostile_line_names_file_and_line(tmp_path, capsys, line, problem):
+    source = tmp_path / "in.jsonl"
+    source.write_text(f"{GOOD}\n{line}\n{GOOD}\n")
+    failure = one_line_failure(capsys, run_convert, source, tmp_path / "a.spacy", tmp_path / "b.spacy")
+    assert f"{source}:2: {problem}" in failure
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_convert_skips_and_counts_empty_sentences(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(f'{GOOD}\n{{"tokens": [], "ner_tags": []}}\n{GOOD}\n')
+    run_convert(source, tmp_path / "a.spacy", tmp_path / "b.spacy")
+    assert "2 sentences; 1 empty sentences skipped" in " ".join(capsys.readouterr().out.split())  # wasabi wraps
+    for name in ("a.spacy", "b.spacy"):
+        docs = list(DocBin().from_disk(tmp_path / name).get_docs(spacy.blank("en").vocab))
+        assert [(doc.text, [e.label_ for e in doc.ents]) for doc in docs] == [("Rome", ["LOC"])] * 2
+
+
+@pytest.mark.parametrize("which", ["a", "b", "both"])
+def test_convert_refuses_to_write_over_its_input_or_one_output_twice(tmp_path, capsys, which):
+    source = tmp_path / "in.jsonl"
+    source.write_text(f"{GOOD}\n")
+    outputs = {"a": (source, tmp_path / "b.spacy"), "b": (tmp_path / "a.spacy", source),
+               "both": (tmp_path / "x.spacy", tmp_path / "x.spacy")}[which]  # fmt: skip
+    failure = one_line_failure(capsys, run_convert, source, *outputs)
+    assert ("is also an input" if which != "both" else "the outputs must be different files") in failure
+    assert source.read_text() == f"{GOOD}\n" and list(tmp_path.iterdir()) == [source]
+
+
+def test_convert_output_that_is_a_folder_or_under_a_file(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(f"{GOOD}\n")
+    (tmp_path / "a.spacy").mkdir()
+    before = snapshot(tmp_path)
+    failure = one_line_failure(capsys, run_convert, source, tmp_path / "a.spacy", tmp_path / "b.spacy")
+    assert f"{tmp_path / 'a.spacy'}: is a folder" in failure
+    failure = one_line_failure(capsys, run_convert, source, source / "a.spacy", tmp_path / "b.spacy")
+    assert f"{source}: is not a folder" in failure
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_convert_output_in_a_read_only_folder(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(f"{GOOD}\n")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    failure = one_line_failure(capsys, run_convert, source, locked / "a.spacy", tmp_path / "b.spacy")
+    assert f"{locked}: cannot write in this folder" in failure
+
+
+def test_temporary_names_are_unique_per_run_and_only_dead_runs_leftovers_go(tmp_path):
+    dest = tmp_path / "out.spacy"
+    assert temporary_name(dest) != temporary_name(dest)
+    assert temporary_name(dest).name.startswith(f".out.spacy.{os.getpid()}-")
+    dead = tmp_path / f".out.spacy.{dead_pid()}-0000.tmp"  # a kill -9'd run's
+    alive = tmp_path / f".out.spacy.{os.getpid()}-ffff.tmp"  # a run going on (this one)
+    other = tmp_path / f".other.spacy.{dead_pid()}-0000.tmp"  # another file's
+    for path in (dead, alive, other):
+        path.write_text("partial")
+    write_atomically(dest, lambda tmp: tmp.write_text("done"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([dest.name, alive.name, other.name])
+    assert dest.read_text() == "done"
+
+
+# fetch
+
+
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        (b"1\tOb\xffama\tI-PER", "not UTF-8 (byte 5 of the line)"),
+        (b"1\t\tO", "empty token"),
+        (b"1\t \tO", "empty token"),
+        (b"1\tObama\tB-PERSON", "unknown tag 'B-PERSON'"),
+        (b"Obama", "1 tab-separated columns"),
+    ],
+)
+def test_fetch_bad_tsv_line_is_the_tsvs_own_file_and_line(tmp_path, capsys, line, problem):
+    tsv = tmp_path / "train_en.tsv"
+    tsv.write_bytes(b"0\tBarack\tB-PER\n" + line + b"\n\n0\tRome\tB-LOC\n")
+    failure = one_line_failure(capsys, fetch.main, lang="en", assets_dir=tmp_path)
+    assert f"{tsv}:2: {problem}" in failure
+    assert list(tmp_path.iterdir()) == [tsv]
+
+
+def test_fetch_assets_path_that_is_a_file(tmp_path, capsys):
+    assets = tmp_path / "assets"
+    assets.write_text("not a folder")
+    assert f"{assets}: cannot make this folder" in one_line_failure(capsys, fetch.main, lang="en", assets_dir=assets)
+    assert assets.read_text() == "not a folder"
+
+
+def write_tsvs(folder, token):
+    for split in ("train", "dev", "test"):
+        (folder / f"{split}_en.tsv").write_text(f"0\t{token}\tB-LOC\n")
+
+
+def tokens(path):
+    return [json.loads(line)["tokens"] for line in path.read_text().splitlines()]
+
+
+def test_fetch_remakes_a_jsonl_it_made_when_its_tsv_changes_and_no_other(tmp_path):
+    write_tsvs(tmp_path, "Rome")
+    fetch.main(lang="en", assets_dir=tmp_path)
+    assert tokens(tmp_path / "train_en.jsonl") == [["Rome"]]
+    write_tsvs(tmp_path, "Paris")
+    # val_en.jsonl was edited by hand since, test_en.jsonl was not made by fetch: both are kept.
+    (tmp_path / "val_en.jsonl").write_text('{"tokens": ["mine"], "ner_tags": [0]}\n')
+    (tmp_path / ".test_en.jsonl.fetch.json").unlink()
+    fetch.main(lang="en", assets_dir=tmp_path)
+    assert [tokens(tmp_path / f"{split}_en.jsonl") for split in ("train", "val", "test")] == [
+        [["Paris"]], [["mine"]], [["Rome"]]
+    ]
+    before = snapshot(tmp_path)
+    fetch.main(lang="en", assets_dir=tmp_path)  # nothing changed: nothing rewritten
+    assert snapshot(tmp_path) == before
+
+
+def test_fetch_keeps_the_jsonl_when_the_changed_tsv_is_bad(tmp_path, capsys):
+    write_tsvs(tmp_path, "Rome")
+    fetch.main(lang="en", assets_dir=tmp_path)
+    (tmp_path / "train_en.tsv").write_text("0\tRome\tB-TOWN\n")
+    assert f"{tmp_path / 'train_en.tsv'}:1:" in one_line_failure(capsys, fetch.main, lang="en", assets_dir=tmp_path)
+    assert tokens(tmp_path / "train_en.jsonl") == [["Rome"]]
+
+
+# score, package_meta, report, corpus_stats
+
+
+@pytest.fixture
+def blank_model(tmp_path):
+    path = tmp_path / "model"
+    spacy.blank("en").to_disk(path)
+    return path
+
+
+def test_score_gold_that_is_no_docbin_and_output_that_is_a_folder(tmp_path, capsys, blank_model):
+    gold = tmp_path / "test.spacy"
+    gold.write_bytes(b"\x00not a DocBin")
+    out = tmp_path / "scores.json"
+    failure = one_line_failure(capsys, score.main, blank_model, gold, out, five_types_gold_path=None, predictions_path=None, gpu_id=-1)
+    assert f"{gold}: not a spaCy DocBin" in failure and not out.exists()
+    out.mkdir()
+    failure = one_line_failure(capsys, score.main, blank_model, gold, out, five_types_gold_path=None, predictions_path=None, gpu_id=-1)
+    assert f"{out}: is a folder" in failure
+
+
+def test_score_model_with_a_broken_config(tmp_path, capsys, blank_model):
+    (blank_model / "config.cfg").write_text("[nlp\nlang = en\n")
+    DocBin().to_disk(tmp_path / "test.spacy")
+    failure = one_line_failure(capsys, score.main, blank_model, tmp_path / "test.spacy", tmp_path / "s.json",
+                               five_types_gold_path=None, predictions_path=None, gpu_id=-1)  # fmt: skip
+    assert f"{blank_model}: cannot load this pipeline" in failure
+
+
+@pytest.mark.parametrize(
+    "scores,problem",
+    [
+        (None, "cannot read it (No such file or directory)"),
+        ("{", "not JSON"),
+        ([1], "expected a JSON object, got list"),
+        ({"ents_p": 1, "ents_r": 1, "ents_f": 1}, "missing 'ents_per_type'"),
+    ],
+)
+def test_package_meta_missing_or_incomplete_score_json(tmp_path, capsys, scores, problem):
+    scores_path, seqeval_path = tmp_path / "test_scores.json", tmp_path / "seqeval.json"
+    if scores is not None:
+        scores_path.write_text(scores if isinstance(scores, str) else json.dumps(scores))
+    srsly.write_json(seqeval_path, {"lang": "en", "sentences": 1, "transformer": None, "scores": {"per_type": {}}})
+    failure = one_line_failure(capsys, package_meta.main, scores_path, seqeval_path, tmp_path / "meta.json",
+                               tagset=convert.Tagset.five, name="multinerd_b", pipeline="cnn")  # fmt: skip
+    assert f"{scores_path}: {problem}" in failure
+    assert not (tmp_path / "meta.json").exists()
+
+
+def test_package_meta_names_missing_nested_scores(tmp_path, capsys):
+    scores = {"ents_p": 1, "ents_r": 1, "ents_f": 1, "ents_per_type": {}}
+    srsly.write_json(tmp_path / "s.json", scores)
+    srsly.write_json(tmp_path / "q.json", {"lang": "en", "sentences": 1, "transformer": None, "scores": {"p": 1}})
+    failure = one_line_failure(capsys, package_meta.main, tmp_path / "s.json", tmp_path / "q.json",
+                               tmp_path / "meta.json", tagset=convert.Tagset.five, name="b", pipeline="cnn")  # fmt: skip
+    assert f"{tmp_path / 'q.json'}: missing 'scores.per_type', 'scores.r', 'scores.f', 'scores.token_acc'" in failure
+
+
+def test_report_incomplete_score_json(tmp_path, capsys):
+    for system in ("a", "b"):
+        (tmp_path / system).mkdir()
+        srsly.write_json(tmp_path / system / "test_scores.json", {"ents_p": 1, "ents_r": 1, "ents_f": 1, "ents_per_type": {}})
+        (tmp_path / system / "seqeval_scores.json").write_text('{"model": "x"')
+    failure = one_line_failure(capsys, report.main, tmp_path / "a", tmp_path / "b", tmp_path / "report.md", readme_path=None)
+    assert f"{tmp_path / 'a' / 'seqeval_scores.json'}: not JSON" in failure
+    assert not (tmp_path / "report.md").exists()
+
+
+def test_corpus_stats_file_that_is_no_docbin(tmp_path, capsys):
+    for split in ("train", "dev", "test"):
+        (tmp_path / split).mkdir()
+        DocBin().to_disk(tmp_path / split / "en.spacy")
+    (tmp_path / "dev" / "en.spacy").write_text("dev")
+    failure = one_line_failure(capsys, corpus_stats.main, tmp_path, tagset=convert.Tagset.five, config=None)
+    assert f"{tmp_path / 'dev' / 'en.spacy'}: not a spaCy DocBin" in failure
+
+
+# annotate: what is checked before Ray starts
+
+
+def test_annotate_input_listing_skips_hidden_files_and_folders(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".out.parquet.123-abcd.tmp").mkdir()  # an earlier run's leftover
+    for path in ("a.jsonl", "sub/b.txt", ".hidden.jsonl", ".out.parquet.123-abcd.tmp/part-0.parquet", "c.md"):
+        (tmp_path / path).write_text("x\n")
+    assert annotate.input_files(tmp_path) == [tmp_path / "a.jsonl", tmp_path / "sub" / "b.txt"]
+
+
+def test_annotate_unreadable_folder_inside_input_is_an_error(tmp_path, capsys, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "a.jsonl").write_text("x\n")
+    scandir = os.scandir
+
+    def locked_scandir(path="."):
+        if os.fspath(path) == str(tmp_path / "locked"):  # as chmod 000 does, for users other than root
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", locked_scandir)
+    failure = one_line_failure(capsys, annotate.input_files, tmp_path)
+    assert f"{tmp_path / 'locked'}: cannot read this folder (Permission denied)" in failure
+
+
+def test_annotate_parquet_file_of_which_nothing_can_be_read(tmp_path, capsys):
+    (tmp_path / "a.parquet").write_bytes(b"PAR1 not really PAR1")
+    assert f"{tmp_path / 'a.parquet'}: cannot read it" in one_line_failure(capsys, annotate.input_files, tmp_path)
+
+
+def write_output(folder, parts, extra=()):
+    """A finished output of annotate's: part files and the manifest naming them; extra: files besides."""
+    folder.mkdir()
+    for name in [*parts, *extra]:
+        (folder / name).write_text('{"id": "1", "entities": [], "error": null}\n')
+    manifest = {"written_by": annotate.WRITTEN_BY, "parts": list(parts)}
+    (folder / annotate.MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "output,problem",
+    [
+        ("in", "is INPUT"),
+        ("in/out.jsonl", "is inside INPUT"),
+        (".", "holds INPUT"),
+        ("plain", "has no _annotate.json of annotate's"),
+        ("extra", "holds files annotate did not write (notes.txt)"),
+        ("file.jsonl", "is not a folder"),
+    ],
+)
+def test_annotate_refuses_an_output_that_could_destroy_data(tmp_path, capsys, monkeypatch, output, problem):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "docs.jsonl").write_text('{"text": "Paris"}\n')
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "part-0.jsonl").write_text("{}\n")
+    write_output(tmp_path / "extra", ["part-0.jsonl"], extra=["notes.txt"])
+    (tmp_path / "file.jsonl").write_text("{}\n")
+    before = snapshot(tmp_path)
+    failure = one_line_failure(capsys, annotate.check_paths, tmp_path / "in", tmp_path / output)
+    assert problem in failure
+    assert snapshot(tmp_path) == before
+
+
+def test_annotate_replaces_only_its_own_finished_output(tmp_path):
+    write_output(tmp_path / "out.jsonl", ["part-0.jsonl", "part-1.jsonl"])
+    (tmp_path / "docs.txt").write_text("Paris\n")
+    annotate.check_paths(tmp_path / "docs.txt", tmp_path / "out.jsonl")  # no failure: it may be replaced
+
+
+def test_annotate_model_with_a_broken_config_stops_before_ray(capsys, blank_model):
+    (blank_model / "config.cfg").write_text("[nlp]\nlang = en\npipeline = [\"ner\"]\n")
+    to_load = annotate.model_to_load(str(blank_model))
+    assert f"{blank_model}: cannot load this pipeline" in one_line_failure(
+        capsys, annotate.check_model_loads, to_load, str(blank_model)
+    )
+
+
+def test_annotate_ids_are_json_text():
+    assert [annotate.id_text(value) for value in ("a", 1, 1.5, True, {"a": 1}, [1, "b"])] == [
+        "a", "1", "1.5", "true", '{"a": 1}', '[1, "b"]'
+    ]
+
+
+def test_annotate_corrupt_row_group_gives_error_rows_naming_file_and_rows(tmp_path):
+    path = tmp_path / "docs.parquet"
+    texts = [f"Paris {i} " * 40 for i in range(6)]
+    pq.write_table(pa.table({"id": [f"d{i}" for i in range(6)], "text": texts}), path, row_group_size=2)
+    column = pq.read_metadata(path).row_group(1).column(1)
+    start = column.dictionary_page_offset or column.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start + 20 : start + column.total_compressed_size - 5] = b"\xab" * (column.total_compressed_size - 25)
+    path.write_bytes(bytes(data))
+    reader = annotate.DocumentReader(tmp_path, "text", "id", rows_per_block=4)
+    rows = [row for block in reader.blocks(pa.OSFile(str(path)), str(path)) for row in block.to_pylist()]
+    assert [row["id"] for row in rows] == ["d0", "d1", "docs.parquet:2", "docs.parquet:3", "d4", "d5"]
+    assert [row["text"] for row in rows] == [texts[0], texts[1], None, None, texts[4], texts[5]]
+    for row in rows[2:4]:
+        assert row["error"].startswith("docs.parquet: row group 1 unreadable, rows 2-3 lost (")
