@@ -81,7 +81,13 @@ class Size(str, Enum):
 
 def synthetic_corpus(n_sentences: int) -> Tuple[List[Sentence], List[str]]:
     """MultiNERD-like sentences with valid IOB tags, and the vocabulary entries of their tokenizer."""
-    rng = random.Random(SEED)
+    sentences, pieces = synthetic_sentences()
+    return list(itertools.islice(sentences, n_sentences)), pieces
+
+
+def synthetic_sentences(seed: int = SEED) -> Tuple[Iterator[Sentence], List[str]]:
+    """An endless stream of MultiNERD-like sentences with valid IOB tags, and their tokenizer's vocabulary."""
+    rng = random.Random(seed)
     syllables = [onset + vowel + coda for onset in ONSETS for vowel in VOWELS for coda in CODAS]
     lexicon: Dict[str, None] = {}
     while len(lexicon) < LEXICON_SIZE:
@@ -90,29 +96,31 @@ def synthetic_corpus(n_sentences: int) -> Tuple[List[Sentence], List[str]]:
     words_by_rank = sorted(lexicon, key=len)
     cum_weights = list(itertools.accumulate(1 / (rank + 2.7) for rank in range(LEXICON_SIZE)))
     names = words_by_rank[FIRST_NAME_RANK:]
-    sentences = []
-    for _ in range(n_sentences):
-        length = min(MAX_LENGTH, max(MIN_LENGTH, round(rng.lognormvariate(LENGTH_MU, LENGTH_SIGMA))))
-        words: List[str] = []
-        tags: List[str] = []
-        while len(words) < length - 1:
-            if rng.random() < ENTITY_START:
-                label = rng.choice(ENTITY_TYPES)
-                size = min(rng.choices(ENTITY_LENGTHS, ENTITY_LENGTH_WEIGHTS)[0], length - 1 - len(words))
-                words += [name.capitalize() for name in rng.choices(names, k=size)]
-                tags += [f"B-{label}"] + [f"I-{label}"] * (size - 1)
-            else:
-                if rng.random() < PUNCTUATION_SHARE:
-                    words.append(rng.choice(PUNCTUATION))
+
+    def generate() -> Iterator[Sentence]:
+        while True:
+            length = min(MAX_LENGTH, max(MIN_LENGTH, round(rng.lognormvariate(LENGTH_MU, LENGTH_SIGMA))))
+            words: List[str] = []
+            tags: List[str] = []
+            while len(words) < length - 1:
+                if rng.random() < ENTITY_START:
+                    label = rng.choice(ENTITY_TYPES)
+                    size = min(rng.choices(ENTITY_LENGTHS, ENTITY_LENGTH_WEIGHTS)[0], length - 1 - len(words))
+                    words += [name.capitalize() for name in rng.choices(names, k=size)]
+                    tags += [f"B-{label}"] + [f"I-{label}"] * (size - 1)
                 else:
-                    words.append(rng.choices(words_by_rank, cum_weights=cum_weights)[0])
-                tags.append("O")
-        words[0] = words[0].capitalize()
-        sentences.append((words + ["."], tags + ["O"]))
+                    if rng.random() < PUNCTUATION_SHARE:
+                        words.append(rng.choice(PUNCTUATION))
+                    else:
+                        words.append(rng.choices(words_by_rank, cum_weights=cum_weights)[0])
+                    tags.append("O")
+            words[0] = words[0].capitalize()
+            yield words + ["."], tags + ["O"]
+
     known = words_by_rank[:KNOWN_WORDS]
     pieces = (PUNCTUATION + ["."] + known + [w.capitalize() for w in known]
               + syllables + [s.capitalize() for s in syllables] + [f"##{s}" for s in syllables])  # fmt: skip
-    return sentences, pieces
+    return generate(), pieces
 
 
 def write_docbin(sentences: Sequence[Sentence], path: Path) -> None:

@@ -22,9 +22,11 @@ from typing import Dict, List, Tuple
 import srsly
 import typer
 from spacy.util import load_config, registry
+from spacy.vocab import Vocab
 
 from benchmark import ROOT, synthetic_corpus, write_section
 from cli import fail
+from corpus import read_docs
 from multinerd import TAG_IDS, hub_filename
 from score import cpu_name
 from tiny import TINY_BERT, write_bert
@@ -109,7 +111,6 @@ def main(
         write_jsonl(rehearsal_dir / "assets" / hub_filename(split, "en"), part)
     model_dir = rehearsal_dir / "tiny-bert"
     write_bert(model_dir, pieces, **TINY_BERT)
-    dev_words = sum(len(words) for words, _ in splits["val"])
     del sentences, splits
     args = ["--vars.gpu_id", "-1", "--vars.transformer", str(model_dir.resolve())]
     workflow = srsly.read_yaml(ROOT / "project.yml")["workflows"]["all"]
@@ -126,6 +127,8 @@ def main(
         seconds_of[command] = seconds
 
     training_dir = rehearsal_dir / "training" / PIPELINE
+    # Training evaluates on the convert step's dev sample.
+    dev_words = sum(len(doc) for _, doc in read_docs(rehearsal_dir / "corpus" / "a" / "dev_sample", Vocab()))
     config_log = (logs / "config.log").read_text(encoding="utf8")
     facts = [line for line in config_log.splitlines() if line.startswith(("Steps an epoch", "Budget", "Evaluations", "Learning rate"))]
     systems = []
@@ -145,7 +148,7 @@ def main(
             f"{last_learn_rate(training_dir / system / 'config.cfg'):g}. Training took {per_step:.3f} s a step, start-up and "
             f"evaluations included. "
             f"Sizes: train DocBin "
-            f"{size(rehearsal_dir / 'corpus' / system / 'train.spacy')}, model-best "
+            f"{size(rehearsal_dir / 'corpus' / system / 'train')}, model-best "
             f"{size(training_dir / system / 'model-best')}, wheel {size(wheel)}"
         )  # fmt: skip
     command = f"python benchmarks/rehearsal.py REHEARSAL_DIR --train {train} --dev {dev} --test {test} --epochs {epochs}"

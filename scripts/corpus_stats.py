@@ -2,6 +2,8 @@
 
     python scripts/corpus_stats.py CORPUS_DIR --tagset {full,five} [--config CONFIG]
 
+CORPUS_DIR holds a folder of DocBins a split (train/, dev/, test/: convert_corpus.py's shards).
+
 Warns about a type of the tagset that a split lacks, and about entities of types outside it. With a
 training config, also counts the batches its [training.batcher] makes of the train split: the steps of
 one epoch, as train_config.py counts them to fit the run's schedule.
@@ -11,13 +13,13 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import typer
-from spacy.tokens import DocBin
 from spacy.util import load_config
 from spacy.vocab import Vocab
 from wasabi import msg
 
 from convert import Tagset
-from cli import InputError, fail, one_line, read_docbin
+from cli import InputError, fail, one_line
+from corpus import docbin_files, read_docs
 from multinerd import SPLITS as HUB_SPLITS
 from multinerd import TAGSETS
 from train_config import batches_per_epoch
@@ -29,7 +31,7 @@ SPLITS = tuple(HUB_SPLITS.values())
 def count(path: Path) -> Counter:
     """Sentences, tokens and entities per type of a DocBin."""
     counts: Counter = Counter()
-    for doc in read_docbin(path).get_docs(Vocab()):
+    for _, doc in read_docs(path, Vocab()):
         counts["sentences"] += 1
         counts["tokens"] += len(doc)
         counts.update(ent.label_ for ent in doc.ents)
@@ -37,13 +39,14 @@ def count(path: Path) -> Counter:
 
 
 def main(
-    corpus_dir: Path = typer.Argument(..., help="A system's corpus folder, with train.spacy, dev.spacy, test.spacy"),
+    corpus_dir: Path = typer.Argument(..., help="A system's corpus folder, with train/, dev/, test/"),
     tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
     config: Optional[Path] = typer.Option(None, "--config", help="A training config: count its batches of the train split"),
 ):
     """Print sentences, tokens and entities per type and split of a system's corpus."""
-    paths = {split: corpus_dir / f"{split}.spacy" for split in SPLITS}
-    missing = [str(path) for path in [*paths.values(), *([config] if config else [])] if not path.is_file()]
+    paths = {split: corpus_dir / split for split in SPLITS}
+    missing = [str(path) for path in paths.values() if not docbin_files(path)] + (
+        [str(config)] if config and not config.is_file() else [])
     if missing:
         fail(f"No such file: {', '.join(missing)}")
     try:

@@ -1,24 +1,25 @@
-"""Fetch MultiNERD's train/val/test JSONL files for one language into an assets folder.
+"""Fetch MultiNERD's train/val/test JSONL files for one language, or all ten (xx), into an assets folder.
 
-    python scripts/fetch.py LANG ASSETS_DIR
+    python scripts/fetch.py LANG ASSETS_DIR [--dataset Babelscape/multinerd]
 
-For each split, in this order: a JSONL file already in ASSETS_DIR is left untouched; else a file of
-the original TSV release in ASSETS_DIR (train_en.tsv, dev_en.tsv, test_en.tsv) is converted to the
-hub's JSONL format beside it; else the file is downloaded from the Hugging Face hub. A JSONL that
+For each language and split, in this order: a JSONL file already in ASSETS_DIR is left untouched; else a
+file of the original TSV release in ASSETS_DIR (train_en.tsv, dev_en.tsv, test_en.tsv) is converted to the
+hub's JSONL format beside it; else the file is loaded with `datasets` from DATASET: a hub dataset or a local
+folder of the hub's layout (train/train_en.jsonl, ...), one file at a time, streamed to disk. A JSONL that
 fetch made from a TSV is remade when that TSV changes: fetch records both files' SHA-256 in a hidden
 sidecar (.train_en.jsonl.fetch.json), and never replaces a JSONL it did not make, or one edited since.
+Then writes ASSETS_DIR/multinerd_LANG.json: the files and their SHA-256, what was fetched, for convert.
 """
 import hashlib
 import json
-import shutil
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import typer
 from wasabi import msg
 
 from cli import InputError, fail, one_line, read_json, write_atomically
-from multinerd import HUB_DATASET, LANGS, SPLITS, TAG_IDS, hub_filename, tsv_filename
+from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
 
 FORMAT = "'INDEX<TAB>TOKEN<TAB>TAG' or 'TOKEN<TAB>TAG'"
 
@@ -91,15 +92,17 @@ def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:
     write_atomically(sidecar(dest), lambda tmp: tmp.write_text(json.dumps(record) + "\n"))
 
 
-def download(split: str, lang: str, dest: Path) -> None:
-    from huggingface_hub import hf_hub_download
+def download(dataset: str, split: str, lang: str, dest: Path) -> None:
+    """Load one split of one language with `datasets` (hub or local folder) and write it as JSONL."""
+    from datasets import load_dataset
 
-    cached = hf_hub_download(HUB_DATASET, f"{split}/{hub_filename(split, lang)}", repo_type="dataset")
-    write_atomically(dest, lambda tmp: shutil.copyfile(cached, tmp))
+    data_file = f"{split}/{hub_filename(split, lang)}"
+    records = load_dataset(dataset, data_files={split: data_file}, split=split)
+    write_atomically(dest, lambda tmp: records.to_json(tmp, lines=True, force_ascii=False))
 
 
-def fetch_split(split: str, lang: str, assets_dir: Path) -> None:
-    """Put one split's JSONL into assets_dir: from its TSV, from the hub, or leave the one there."""
+def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
+    """Put one split's JSONL into assets_dir: from its TSV, from the dataset, or leave the one there."""
     dest = assets_dir / hub_filename(split, lang)
     tsv = assets_dir / tsv_filename(split, lang)
     if dest.exists() and not dest.is_file():
@@ -114,33 +117,47 @@ def fetch_split(split: str, lang: str, assets_dir: Path) -> None:
         tsv_to_jsonl(tsv, dest, lang)
         msg.good(f"Converted {tsv} to {dest}")
     else:
+        from datasets.exceptions import DatasetGenerationError
+
         try:
-            download(split, lang, dest)
-        except OSError as err:  # the hub's HTTP, connection and offline errors are all OSErrors
+            download(dataset, split, lang, dest)
+        except DatasetGenerationError as err:  # a file that is there but not the hub's JSONL
+            raise InputError(
+                f"{dataset}: {split}/{hub_filename(split, lang)} is not MultiNERD JSONL ({one_line(err.__cause__ or err)})"
+            ) from None
+        except OSError as err:  # datasets' hub, connection, offline and missing-file errors are OSErrors
             wanted = ", ".join(hub_filename(s, lang) for s in SPLITS)
             raise InputError(
-                f"Could not download {split}/{hub_filename(split, lang)} from the Hugging Face "
-                f"dataset {HUB_DATASET} ({type(err).__name__}). Without hub access, put {wanted} "
-                f"(the hub's JSONL files) or {', '.join(tsv_filename(s, lang) for s in SPLITS)} "
-                f"(the original TSV release) into {assets_dir}/"
+                f"Could not load {split}/{hub_filename(split, lang)} from the dataset {dataset} "
+                f"({type(err).__name__}). Without hub access, put {wanted} (the hub's JSONL files) or "
+                f"{', '.join(tsv_filename(s, lang) for s in SPLITS)} (the original TSV release) into {assets_dir}/"
             ) from None
-        msg.good(f"Downloaded {dest}")
+        msg.good(f"Loaded {dest} from {dataset}")
 
 
 def main(
-    lang: str = typer.Argument(..., help=f"Language code: {', '.join(LANGS)}"),
+    lang: str = typer.Argument(..., help="Language code (de en es fr it nl pl pt ru zh), or xx: all ten"),
     assets_dir: Path = typer.Argument(..., help="Folder for the JSONL files"),
+    dataset: str = typer.Option(HUB_DATASET, "--dataset", help="Hub dataset, or a local folder of its layout"),
 ):
-    """Put MultiNERD's train/val/test JSONL files for LANG into ASSETS_DIR."""
-    if lang not in LANGS:
-        fail(f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)}")
+    """Put MultiNERD's train/val/test JSONL files for LANG into ASSETS_DIR, and list them with their checksums."""
+    try:
+        langs = expand_lang(lang)
+    except ValueError as err:
+        fail(str(err))
     try:
         assets_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         fail(f"{assets_dir}: cannot make this folder ({err.strerror or one_line(err)})")
     try:
-        for split in SPLITS:
-            fetch_split(split, lang, assets_dir)
+        for each in langs:
+            for split in SPLITS:
+                fetch_split(split, each, assets_dir, dataset)
+        names = [hub_filename(split, each) for each in langs for split in SPLITS]
+        files: Dict[str, str] = {name: sha256(assets_dir / name) for name in names}
+        manifest = assets_dir / f"multinerd_{lang}.json"
+        write_atomically(manifest, lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=2) + "\n"))
+        msg.good(f"Wrote {manifest}: {len(files)} files and their SHA-256")
     except InputError as err:
         fail(str(err))
     except OSError as err:  # a TSV or JSONL that cannot be read

@@ -7,6 +7,8 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 HUB_DATASET = "Babelscape/multinerd"
 LICENSE = "CC BY-NC-SA 4.0"
 LANGS = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
+# spaCy's code for multi-language pipelines: here, all of LANGS in one pipeline.
+MULTI_LANG = "xx"
 # Languages written without spaces between tokens: their Docs get no trailing whitespace.
 UNSPACED_LANGS = ("zh",)
 # Split names in the hub's JSONL release, and the matching names in the original TSV release.
@@ -27,6 +29,15 @@ TAGSETS: Dict[str, Tuple[str, ...]] = {
 }
 
 Span = Tuple[int, int, str]
+
+
+def expand_lang(lang: str) -> Tuple[str, ...]:
+    """The MultiNERD languages that a lang var means: MULTI_LANG all of them, else the language itself."""
+    if lang == MULTI_LANG:
+        return LANGS
+    if lang not in LANGS:
+        raise ValueError(f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)} ({MULTI_LANG}: all of them)")
+    return (lang,)
 
 
 def hub_filename(split: str, lang: str) -> str:

@@ -13,7 +13,7 @@ import typer
 
 from cli import InputError, fail, read_json, writable_output
 from convert import Tagset
-from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, TAGSETS
+from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, expand_lang
 
 SYSTEMS = {
     "full": "System A: all 15 MultiNERD entity types",
@@ -32,9 +32,14 @@ def performance(scores: dict, seqeval: dict) -> dict:
     result = {key: scores[key] for key in SCORE_KEYS}
     result.update({f"seqeval_{key}": seqeval["scores"][key] for key in SEQEVAL_KEYS})
     result["seqeval_per_type"] = seqeval["scores"]["per_type"]
+    result["seqeval_per_lang"] = seqeval["scores"].get("per_lang", {})
     if "five_types" in seqeval:
         result.update({f"five_types_seqeval_{key}": seqeval["five_types"]["scores"][key] for key in SEQEVAL_KEYS})
     return result
+
+
+def trained_on(lang: str) -> str:
+    return f"all ten languages: {', '.join(expand_lang(lang))}" if lang == MULTI_LANG else lang
 
 
 def notes(seqeval: dict) -> str:
@@ -44,7 +49,8 @@ def notes(seqeval: dict) -> str:
         "`ENTS_P`, `ENTS_R`, `ENTS_F`: entity-level micro precision, recall and F of `spacy evaluate`. "
         "`SEQEVAL_P`, `SEQEVAL_R`, `SEQEVAL_F`: the same as seqeval computes them (default mode) on the gold "
         "tokens' IOB2 tags, and `SEQEVAL_TOKEN_ACC` the share of tokens whose IOB2 tag is right: comparable "
-        "with Hugging Face token-classification results. Per-type scores are in the meta's `performance`."
+        "with Hugging Face token-classification results. Per-type and per-language scores are in the meta's "
+        "`performance` (`seqeval_per_type`, `seqeval_per_lang`)."
     )
     if "five_types" in seqeval:
         text += (
@@ -73,7 +79,7 @@ def main(
     labels = TAGSETS[tagset.value]
     meta = {
         "name": name + NAME_SUFFIXES[pipeline],
-        "description": f"{SYSTEMS[tagset.value]}. Trained on MultiNERD ({seqeval['lang']}) with spaCy.",
+        "description": f"{SYSTEMS[tagset.value]}. Trained on MultiNERD ({trained_on(seqeval['lang'])}) with spaCy.",
         "license": LICENSE,
         "sources": [
             {

@@ -103,6 +103,19 @@ def per_type_table(system: dict, labels: Sequence[str]) -> str:
     return table(["Type", "Support", "spaCy P", "spaCy R", "spaCy F", "seqeval P", "seqeval R", "seqeval F"], rows)
 
 
+def per_lang_table(a: dict, b: dict) -> str:
+    """seqeval P/R/F of A and B per language of the test data, then over all sentences (micro)."""
+    a_scores, b_scores = a["seqeval"]["scores"], b["seqeval"]["scores"]
+    a_langs, b_langs = a_scores.get("per_lang", {}), b_scores.get("per_lang", {})
+    rows = []
+    for lang in sorted(a_langs.keys() | b_langs.keys()):
+        a_lang, b_lang = a_langs.get(lang, {}), b_langs.get(lang, {})
+        sentences = a_lang.get("sentences", b_lang.get("sentences", 0))
+        rows.append([f"`{lang}`", sentences, *(pct(a_lang.get(k)) for k in "prf"), *(pct(b_lang.get(k)) for k in "prf")])
+    rows.append(["all (micro)", a["seqeval"]["sentences"], *(pct(a_scores[k]) for k in "prf"), *(pct(b_scores[k]) for k in "prf")])
+    return table(["Language", "Sentences", "A P", "A R", "A F", "B P", "B R", "B F"], rows)
+
+
 def mistakes_of(system: dict) -> Dict[str, Dict[str, int]]:
     seqeval = system["seqeval"]
     if "mistakes" not in seqeval or "confusion" not in seqeval:
@@ -150,6 +163,9 @@ def render_report(a: dict, b: dict, chart_name: str) -> str:
         "## Overall",
         table(["System", "spaCy P", "spaCy R", "spaCy F", *seqeval_header], overall),
         SCORES_NOTE,
+        "## Per language",
+        "seqeval-style, each system on its own test data; the last row is over the sentences of every language.",
+        per_lang_table(a, b),
         "## A vs B on the five shared types",
         f"Both systems scored on B's test data (`{b['seqeval']['gold']}`), seqeval-style; A's predictions of "
         "the other ten types are dropped (those tokens count as O).",

@@ -3,7 +3,8 @@
     python scripts/score.py MODEL GOLD OUTPUT [--five-types-gold B_GOLD] [--predictions PREDICTIONS] [--gpu-id N]
 
 The pipeline tags each gold sentence's own tokens once. Writes token accuracy and entity-level
-micro P/R/F, plus P/R/F/support per type (seqeval_scores.py). With --five-types-gold (system B's
+micro P/R/F, plus P/R/F/support per type and, where GOLD is a folder of DocBins named by language
+(corpus/a/test/de.spacy, ...), per language (seqeval_scores.py). With --five-types-gold (system B's
 test DocBin: the same sentences), the same predictions, less every type outside B's five, are
 also scored on B's gold: system A and system B on the same data. The same pass counts the mistakes
 per type and kind and the confusion table (mistakes.py); --predictions saves the predicted Docs, with
@@ -21,7 +22,8 @@ from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, fail, one_line, read_docbin, writable_output, write_atomically
+from cli import InputError, fail, one_line, writable_output, write_atomically
+from corpus import count_docs, read_docs
 from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
 from seqeval_scores import SeqevalScorer, iob_tags
@@ -52,24 +54,27 @@ def score(
     nlp, gold_path: Path, five_types_gold_path: Optional[Path], predictions: Optional[DocBin] = None
 ) -> Tuple[SeqevalScorer, SeqevalScorer, MistakeCounter]:
     """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold.
-    Each predicted Doc, with GOLD's entities as doc.spans["gold"], goes into predictions if given."""
-    gold_bin = read_docbin(gold_path)
-    golds = gold_bin.get_docs(nlp.vocab)
+    Each predicted Doc, with GOLD's entities as doc.spans["gold"], goes into predictions if given.
+
+    GOLD may be a DocBin or a folder of them, one a language: the scores are then per language too.
+    """
+    n_gold = count_docs(gold_path)
+    golds = read_docs(gold_path, nlp.vocab)
     if five_types_gold_path is None:
-        pairs = ((gold, None) for gold in golds)
+        pairs = ((lang, gold, None) for lang, gold in golds)
     else:
-        five_bin = read_docbin(five_types_gold_path)
-        if len(five_bin) != len(gold_bin):
-            raise InputError(f"{five_types_gold_path}: {len(five_bin)} sentences, {gold_path} has {len(gold_bin)}")
-        pairs = zip(golds, five_bin.get_docs(nlp.vocab))
+        n_five = count_docs(five_types_gold_path)
+        if n_five != n_gold:
+            raise InputError(f"{five_types_gold_path}: {n_five} sentences, {gold_path} has {n_gold}")
+        pairs = ((lang, gold, five_gold) for (lang, gold), (_, five_gold) in zip(golds, read_docs(five_types_gold_path, nlp.vocab)))
     inputs = (
-        (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (gold, five_gold))
-        for gold, five_gold in pairs
+        (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (lang, gold, five_gold))
+        for lang, gold, five_gold in pairs
     )
     scorer, five_scorer, mistakes = SeqevalScorer(), SeqevalScorer(), MistakeCounter()
     tagged = nlp.pipe(inputs, as_tuples=True)
-    for i, (doc, (gold, five_gold)) in enumerate(tqdm(tagged, total=len(gold_bin), unit="sent", disable=None)):
-        scorer.add(iob_tags(gold), iob_tags(doc))
+    for i, (doc, (lang, gold, five_gold)) in enumerate(tqdm(tagged, total=n_gold, unit="sent", disable=None)):
+        scorer.add(iob_tags(gold), iob_tags(doc), lang)
         mistakes.add(judge(doc_spans(gold), doc_spans(doc)))
         if predictions is not None:
             doc.spans[GOLD_KEY] = [Span(doc, ent.start, ent.end, ent.label_) for ent in gold.ents]
@@ -77,16 +82,16 @@ def score(
         if five_gold is not None:
             if [t.text for t in five_gold] != [t.text for t in gold]:
                 raise InputError(f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s")
-            five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES))
+            five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES), lang)
     return scorer, five_scorer, mistakes
 
 
 def main(
     model_path: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
-    gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities"),
+    gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities, or a folder of them (one a language)"),
     output_path: Path = typer.Argument(..., help="JSON file to write"),
     five_types_gold_path: Optional[Path] = typer.Option(
-        None, "--five-types-gold", help="System B's test DocBin: also score the predictions of its five types on it"
+        None, "--five-types-gold", help="System B's test DocBin (or folder): also score the predictions of its five types on it"
     ),
     predictions_path: Optional[Path] = typer.Option(
         None, "--predictions", help="DocBin to write: the predicted Docs, the gold entities as doc.spans['gold']"

@@ -38,9 +38,12 @@ class SeqevalScorer:
         self.gold: Counter = Counter()
         self.predicted: Counter = Counter()
         self.correct: Counter = Counter()
+        self.per_lang: Dict[str, SeqevalScorer] = {}
 
-    def add(self, gold_tags: Sequence[str], predicted_tags: Sequence[str]) -> None:
-        """Count one sentence: its gold and predicted tags, one per token."""
+    def add(self, gold_tags: Sequence[str], predicted_tags: Sequence[str], lang: Optional[str] = None) -> None:
+        """Count one sentence: its gold and predicted tags, one per token; with lang, in that language's counts too."""
+        if lang is not None:
+            self.per_lang.setdefault(lang, SeqevalScorer()).add(gold_tags, predicted_tags)
         self.sentences += 1
         self.tokens += len(gold_tags)
         self.correct_tags += sum(g == p for g, p in zip(gold_tags, predicted_tags))
@@ -51,11 +54,20 @@ class SeqevalScorer:
         self.correct.update(label for _, _, label in gold_spans & predicted_spans)
 
     def scores(self) -> dict:
-        """Token accuracy, micro P/R/F, and P/R/F/support per type (support: gold entities)."""
+        """Token accuracy, micro P/R/F, P/R/F/support per type (support: gold entities), and per language.
+
+        The overall scores are micro over all sentences, of every language; per_lang has each language's
+        token accuracy, P/R/F, sentences and support.
+        """
         totals = [sum(counts.values()) for counts in (self.correct, self.predicted, self.gold)]
         per_type = {
             label: {**_prf(self.correct[label], self.predicted[label], self.gold[label]), "support": self.gold[label]}
             for label in sorted(self.gold.keys() | self.predicted.keys())
         }
         token_acc = self.correct_tags / self.tokens if self.tokens else 0.0
-        return {"token_acc": token_acc, **_prf(*totals), "per_type": per_type}
+        per_lang = {}
+        for lang, scorer in sorted(self.per_lang.items()):
+            scores = scorer.scores()
+            per_lang[lang] = {key: scores[key] for key in ("token_acc", "p", "r", "f")}
+            per_lang[lang].update(sentences=scorer.sentences, support=sum(scorer.gold.values()))
+        return {"token_acc": token_acc, **_prf(*totals), "per_type": per_type, "per_lang": per_lang}

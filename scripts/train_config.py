@@ -19,7 +19,8 @@ from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
-from cli import InputError, fail, read_docbin
+from cli import InputError, fail
+from corpus import docbin_files, read_docs
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
 EVALUATIONS = 10
@@ -28,9 +29,9 @@ MAX_WARMUP_SHARE = 0.1
 
 
 def batches_per_epoch(train_path: Path, config: Config) -> int:
-    """Batches that the config's training batcher makes of a DocBin's docs, in one pass."""
+    """Batches that the config's training batcher makes of a DocBin's docs (or a folder's), in one pass."""
     batcher = registry.resolve({"batcher": config["training"]["batcher"]})["batcher"]
-    return sum(1 for _ in batcher(read_docbin(train_path).get_docs(Vocab())))
+    return sum(1 for _ in batcher(doc for _, doc in read_docs(train_path, Vocab())))
 
 
 def schedule(steps_per_epoch: int, epochs: int, max_steps: int, warmup_steps: Optional[int]) -> Dict[str, int]:
@@ -67,17 +68,19 @@ def fitted_config(config: Config, steps_per_epoch: int, max_steps: int) -> Confi
 
 def main(
     config_path: Path = typer.Argument(..., help="Base training config (configs/trf.cfg or configs/cnn.cfg)"),
-    train_path: Path = typer.Argument(..., help="Train DocBin"),
-    dev_path: Path = typer.Argument(..., help="Dev DocBin"),
+    train_path: Path = typer.Argument(..., help="Train DocBin, or a folder of them"),
+    dev_path: Path = typer.Argument(..., help="Dev DocBin, or a folder of them"),
     output_path: Path = typer.Argument(..., help="Config to write, for spacy train"),
     max_steps: int = typer.Option(0, "--max-steps", min=0, help="Steps of the run; 0: the config's max_epochs epochs"),
     lang: str = typer.Option("en", "--lang", help="The pipeline's language ([nlp] lang)"),
     transformer: Optional[str] = typer.Option(None, "--transformer", help="[paths] transformer: a model name or folder"),
 ):
     """Write CONFIG with the paths, language and a schedule fitted to TRAIN, for `spacy train`."""
-    for path in (config_path, train_path, dev_path):
-        if not path.is_file():
-            fail(f"{path}: no such file")
+    if not config_path.is_file():
+        fail(f"{config_path}: no such file")
+    for path in (train_path, dev_path):
+        if not docbin_files(path):
+            fail(f"{path}: no such DocBin, nor a folder of them")
     overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path), "nlp.lang": lang}
     if transformer is not None:
         overrides["paths.transformer"] = transformer

@@ -19,9 +19,9 @@ def tiny_model(tmp_path_factory) -> Path:
     return path
 
 
-def run_workflow(project, *extra_args):
+def run_workflow(project, *extra_args, lang="en", sizes=(60, 20, 20)):
     """`weasel run all` on tiny data, on the CPU, for a few steps; returns (project, args, result)."""
-    write_data(project / "assets")
+    write_data(project / "assets", lang, sizes)
     args = [sys.executable, "-m", "weasel", "run", "all", ".", "--vars.gpu_id", "-1",
             "--vars.max_steps", MAX_STEPS, *extra_args]  # fmt: skip
     result = run(args, cwd=project, check=True)
@@ -38,6 +38,13 @@ def project_run(tmp_path_factory, tiny_model):
 def cnn_project_run(tmp_path_factory):
     """A copy of the project after `weasel run all . --vars.pipeline cnn`."""
     return run_workflow(copy_project(tmp_path_factory.mktemp("cnn")), "--vars.pipeline", "cnn")
+
+
+@pytest.fixture(scope="session")
+def xx_project_run(tmp_path_factory, tiny_model):
+    """A copy of the project after `weasel run all . --vars.lang xx`: tiny data in all ten languages."""
+    project = copy_project(tmp_path_factory.mktemp("xx"))
+    return run_workflow(project, "--vars.lang", "xx", "--vars.transformer", tiny_model, lang="xx", sizes=(20, 10, 10))
 
 
 @pytest.fixture(scope="session")

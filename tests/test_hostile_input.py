@@ -261,10 +261,11 @@ def test_report_incomplete_score_json(tmp_path, capsys):
 
 def test_corpus_stats_file_that_is_no_docbin(tmp_path, capsys):
     for split in ("train", "dev", "test"):
-        DocBin().to_disk(tmp_path / f"{split}.spacy")
-    (tmp_path / "dev.spacy").write_text("dev")
+        (tmp_path / split).mkdir()
+        DocBin().to_disk(tmp_path / split / "en.spacy")
+    (tmp_path / "dev" / "en.spacy").write_text("dev")
     failure = one_line_failure(capsys, corpus_stats.main, tmp_path, tagset=convert.Tagset.five, config=None)
-    assert f"{tmp_path / 'dev.spacy'}: not a spaCy DocBin" in failure
+    assert f"{tmp_path / 'dev' / 'en.spacy'}: not a spaCy DocBin" in failure
 
 
 # annotate: what is checked before Ray starts

@@ -196,8 +196,8 @@ def scored(project_run, tmp_path_factory) -> Path:
     for system in SYSTEMS:
         (out / system).mkdir()
         shutil.copy(project / f"training/trf/{system}/test_scores.json", out / system)
-        five = ["--five-types-gold", "corpus/b/test.spacy"] if system == "a" else []
-        run_script("score.py", f"training/trf/{system}/model-best", f"corpus/{system}/test.spacy",
+        five = ["--five-types-gold", "corpus/b/test"] if system == "a" else []
+        run_script("score.py", f"training/trf/{system}/model-best", f"corpus/{system}/test",
                    out / system / "seqeval_scores.json", *five,
                    "--predictions", out / system / "test_predictions.spacy", cwd=project, check=True)  # fmt: skip
     (out / "README.md").write_text(README, encoding="utf8")
@@ -244,7 +244,7 @@ def test_a_on_the_five_types_is_scored_on_bs_gold(scored):
     _, a = load(scored, "a")
     _, b = load(scored, "b")
     five = a["five_types"]
-    assert five["gold"] == b["gold"] == "corpus/b/test.spacy"
+    assert five["gold"] == b["gold"] == "corpus/b/test"
     # B's gold holds A's entities of the five types, so each of those types scores as on A's gold.
     assert set(five["scores"]["per_type"]) <= set(TAGSETS["five"])
     for label, type_scores in five["scores"]["per_type"].items():
@@ -297,7 +297,8 @@ def test_corpus_stats_by_hand(tmp_path):
             doc = Doc(vocab, words=words)
             doc.ents = [Span(doc, s, e, label) for s, e, label in ents]
             docs.append(doc)
-        DocBin(docs=docs).to_disk(tmp_path / f"{split}.spacy")
+        (tmp_path / split).mkdir()
+        DocBin(docs=docs).to_disk(tmp_path / split / "en.spacy")
     config = tmp_path / "batcher.cfg"
     config.write_text('[training]\n\n[training.batcher]\n@batchers = "spacy.batch_by_sequence.v1"\n'
                       "size = 1\nget_length = null\n")
@@ -318,7 +319,7 @@ def test_spacy_debug_data_runs_offline(project_run, tiny_model, tmp_path, system
     config = tmp_path / "debug.cfg"
     run([sys.executable, "-m", "spacy", "init", "fill-config", "configs/trf.cfg", config], cwd=project, check=True)
     result = run([sys.executable, "-m", "spacy", "debug", "data", config, "--code", "scripts/callbacks.py",
-                  "--paths.train", f"corpus/{system}/train.spacy", "--paths.dev", f"corpus/{system}/dev.spacy",
+                  "--paths.train", f"corpus/{system}/train", "--paths.dev", f"corpus/{system}/dev_sample",
                   "--paths.transformer", tiny_model, "--nlp.lang", "en"], cwd=project)  # fmt: skip
     assert "Pipeline can be initialized with data" in result.stdout, result.stdout + result.stderr
     assert f"{len(TAGSETS[SYSTEMS[system]])} label(s)" in result.stdout

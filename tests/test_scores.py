@@ -45,7 +45,7 @@ def test_scores_by_hand():
 def test_no_entities_scores_zero():
     scorer = SeqevalScorer()
     scorer.add(["O", "O"], ["O", "O"])
-    assert scorer.scores() == {"token_acc": 1.0, "p": 0.0, "r": 0.0, "f": 0.0, "per_type": {}}
+    assert scorer.scores() == {"token_acc": 1.0, "p": 0.0, "r": 0.0, "f": 0.0, "per_type": {}, "per_lang": {}}
 
 
 def test_iob_tags_of_a_doc_keep_only_the_given_types():

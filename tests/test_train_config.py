@@ -25,6 +25,7 @@ def test_schedule(max_steps, budget, eval_frequency, warmup):
 
 
 def write_corpus(path, sentences):
+    path.parent.mkdir(parents=True, exist_ok=True)
     vocab = Vocab()
     doc_bin = DocBin()
     for i in range(sentences):
@@ -44,11 +45,13 @@ def test_cnn_config_counts_the_batchers_steps_an_epoch(tmp_path):
     config = load_config(ROOT / "configs/cnn.cfg", interpolate=False)
     config["training"]["batcher"] = {"@batchers": "spacy.batch_by_sequence.v1", "size": 7, "get_length": None}
     config.to_disk(base)
-    write_corpus(tmp_path / "train.spacy", 60)
-    write_corpus(tmp_path / "dev.spacy", 5)
+    # A sharded corpus: a folder a split, a DocBin a language.
+    write_corpus(tmp_path / "train" / "de.spacy", 25)
+    write_corpus(tmp_path / "train" / "zh.spacy", 35)
+    write_corpus(tmp_path / "dev" / "de.spacy", 5)
     output = tmp_path / "run" / "config.cfg"
-    result = run_script("train_config.py", base, tmp_path / "train.spacy", tmp_path / "dev.spacy", output, check=True)
-    # 60 sentences in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every 5.
+    result = run_script("train_config.py", base, tmp_path / "train", tmp_path / "dev", output, check=True)
+    # 60 sentences of both shards in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every 5.
     assert "Steps an epoch: 9 " in result.stdout
     training = load_config(output, interpolate=False)["training"]
     assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (45, 5, 0, 0)
@@ -73,5 +76,5 @@ def test_missing_corpus_is_one_line(tmp_path):
     result = run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "none.spacy", tmp_path / "dev.spacy",
                         tmp_path / "config.cfg")  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"✘ {tmp_path / 'none.spacy'}: no such file"]
+    assert result.stderr.strip().splitlines() == [f"✘ {tmp_path / 'none.spacy'}: no such DocBin, nor a folder of them"]
     assert not (tmp_path / "config.cfg").exists()
