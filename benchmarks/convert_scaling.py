@@ -5,7 +5,7 @@
 Writes synthetic hub-format JSONL files for all ten languages into WORK_DIR/assets (benchmark.py's
 sentences, streamed to disk: --train train sentences in all, shared out as the MultiNERD README's
 per-language sentence counts are, and dev and test an eighth of train each, as for English on the hub),
-then runs scripts/convert_corpus.py on them twice as a subprocess: --lang xx (all ten) and --lang pl
+then runs scripts/convert_corpus.py on them twice as a subprocess: --lang xx (all ten) and --lang zh
 (the largest language alone). Reports each run's wall time and peak memory (the subprocess's maximum
 resident set, from os.wait4) and the corpus's size, to stdout and to its section of RESULTS.md.
 """

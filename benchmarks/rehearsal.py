@@ -42,28 +42,33 @@ def write_jsonl(path: Path, sentences) -> None:
             file.write(json.dumps({"tokens": words, "ner_tags": [TAG_IDS[tag] for tag in tags], "lang": "en"}) + "\n")
 
 
-def run_step(project: Path, command: str, args: List[str], log: Path) -> Tuple[float, float, int]:
-    """Run `weasel run COMMAND` in project: (seconds, peak RSS in MiB of its largest process, exit code)."""
+def run_step(project: Path, command: str, args: List[str], log: Path) -> Tuple[float, float, int, List[Tuple[float, str]]]:
+    """Run `weasel run COMMAND` in project: (seconds, peak RSS in MiB of its largest process, exit code,
+    (seconds since the start, line) of each line it printed)."""
     start = perf_counter()
+    lines = []
     with log.open("w", encoding="utf8") as out:
-        process = subprocess.Popen([sys.executable, "-m", "weasel", "run", command, ".", *args], cwd=project,
-                                   stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})  # fmt: skip
+        process = subprocess.Popen([sys.executable, "-m", "weasel", "run", command, ".", *args], cwd=project, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})  # fmt: skip
+        for line in process.stdout:
+            out.write(line)
+            lines.append((perf_counter() - start, line))
         # wait4's usage covers the process and every descendant it waited for: weasel's spacy train too.
         _, status, usage = os.wait4(process.pid, 0)
-    return perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), lines
 
 
-def evaluations(log: Path) -> List[Tuple[int, float]]:
-    """(step, score) of each row of spacy train's evaluation table in a step's log."""
+def evaluations(lines: List[Tuple[float, str]]) -> List[Tuple[int, float, float]]:
+    """(step, score, seconds since the step started) of each row of spacy train's evaluation table."""
     rows = []
-    for line in log.read_text(encoding="utf8").splitlines():
+    for seconds, line in lines:
         fields = line.split()
         try:
             numbers = [float(field) for field in fields]
         except ValueError:
             continue
         if len(numbers) >= 4 and numbers[1].is_integer():
-            rows.append((int(numbers[1]), numbers[-1]))
+            rows.append((int(numbers[1]), numbers[-1], seconds))
     return rows
 
 
@@ -118,9 +123,10 @@ def main(
     logs.mkdir()
     rows = []
     seconds_of: Dict[str, float] = {}
+    output_of: Dict[str, List[Tuple[float, str]]] = {}
     for command in workflow:
         print(f"Running {command}", file=sys.stderr)
-        seconds, peak, code = run_step(rehearsal_dir, command, args, logs / f"{command}.log")
+        seconds, peak, code, output_of[command] = run_step(rehearsal_dir, command, args, logs / f"{command}.log")
         if code != 0:
             fail(f"{command} exited {code}: see {logs / f'{command}.log'}")
         rows.append(f"| `{command}` | {seconds:,.0f} | {peak:,.0f} |")
@@ -133,20 +139,24 @@ def main(
     facts = [line for line in config_log.splitlines() if line.startswith(("Steps an epoch", "Budget", "Evaluations", "Learning rate"))]
     systems = []
     for system in SYSTEMS:
-        evals = evaluations(logs / f"train-{system}.log")
-        budget = load_config(training_dir / system / "config.cfg")["training"]["max_steps"]
-        per_step = seconds_of[f"train-{system}"] / budget
-        best_score = max(score for _, score in evals)
-        best_step = [step for step, score in evals if score == best_score][-1]
+        evals = evaluations(output_of[f"train-{system}"])
+        best_score = max(score for _, score, _ in evals)
+        best_step = [step for step, score, _ in evals if score == best_score][-1]
         speed = srsly.read_json(training_dir / system / "test_scores.json")["speed"]
+        eval_seconds = dev_words / speed
+        # Between two rows: eval_frequency steps and one evaluation; before the first: start-up and step 0's evaluation.
+        startup = evals[0][2] - eval_seconds
+        interval = (evals[-1][2] - evals[0][2]) / (len(evals) - 1)
+        per_step = (interval - eval_seconds) / (evals[1][0] - evals[0][0])
         wheel = next((rehearsal_dir / "packages" / PIPELINE / system).glob("*/dist/*.whl"))
         systems.append(
-            f"- System {system.upper()}: {len(evals)} evaluations (steps {evals[0][0]}–{evals[-1][0]}), each about "
-            f"{dev_words / speed:,.0f} s ({dev_words:,} dev words at the {speed:,.0f} words/s `spacy evaluate` "
-            f"measured on the test split); dev score {evals[0][1]:.2f} at step 0, {evals[-1][1]:.2f} at the last step; "
+            f"- System {system.upper()}: start-up (loading the corpus, initializing the pipeline) about "
+            f"{startup:,.0f} s; {len(evals)} evaluations (steps {evals[0][0]}–{evals[-1][0]}), each about "
+            f"{eval_seconds:,.0f} s ({dev_words:,} dev words at the {speed:,.0f} words/s `spacy evaluate` "
+            f"measured on the test split), {interval:,.0f} s from one to the next, so about {per_step:.3f} s a "
+            f"training step; dev score {evals[0][1]:.2f} at step 0, {evals[-1][1]:.2f} at the last step; "
             f"model-best from step {best_step:,} (score {best_score:.2f}); learning rate at the last step "
-            f"{last_learn_rate(training_dir / system / 'config.cfg'):g}. Training took {per_step:.3f} s a step, start-up and "
-            f"evaluations included. "
+            f"{last_learn_rate(training_dir / system / 'config.cfg'):g}. "
             f"Sizes: train DocBin "
             f"{size(rehearsal_dir / 'corpus' / system / 'train')}, model-best "
             f"{size(training_dir / system / 'model-best')}, wheel {size(wheel)}"
