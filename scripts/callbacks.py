@@ -1,19 +1,62 @@
-"""Training callbacks for configs/*.cfg, loaded with `spacy train --code scripts/callbacks.py`.
+"""Training callbacks and the train corpus reader of configs/*.cfg, loaded with `spacy train --code scripts/callbacks.py`.
 
-Only [initialize] refers to them, so a packaged pipeline loads without this file.
+Only [initialize] and [corpora] refer to them, so a packaged pipeline loads without this file.
 """
+import random
 import re
-from typing import Callable
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
 
 from spacy.language import Language
+from spacy.training import Corpus, Example
 from spacy.util import registry
 from thinc.api import NumpyOps, PyTorchGradScaler, get_current_ops
 from thinc.shims import PyTorchShim
+
+# spacy train --code imports this file alone; its neighbours are the project's modules.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import count_docs, docbin_files  # noqa: E402
 
 
 # One token each, as in MultiNERD's Chinese data: Han characters (with extension A and the compatibility
 # ideographs), CJK symbols and punctuation, and full-width forms.
 CJK_CHARACTER = "[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+
+
+@registry.readers("multinerd.MixedCorpus.v1")
+def mixed_corpus(path: Path, buffer: int) -> Callable[[Language], Iterator[Example]]:
+    """The train corpus streamed in a new order each epoch, holding at most `buffer` examples in memory.
+
+    path is a DocBin or a folder of them (one a language). Each next example comes from a file chosen at
+    random in proportion to the docs it has left, so the languages are mixed all through an epoch; the
+    examples then pass through a shuffle buffer. Use it with [training] max_epochs = -1: with any other
+    value spaCy's training loop holds every example of the corpus in memory, whatever the reader. Draws
+    from Python's random, which spacy train seeds with [training] seed.
+    """
+    files = docbin_files(Path(path))
+
+    def read(nlp: Language) -> Iterator[Example]:
+        sizes = {file: count_docs(file) for file in files}
+        streams = [iter(Corpus(file)(nlp)) for file in files if sizes[file]]
+        left = [size for size in sizes.values() if size]
+        pool = []
+        while streams:
+            i = random.choices(range(len(streams)), weights=left)[0]
+            example = next(streams[i], None)
+            left[i] -= 1
+            if example is not None:
+                pool.append(example)
+            if example is None or left[i] == 0:
+                del streams[i], left[i]
+            if len(pool) == buffer:
+                j = random.randrange(buffer)
+                pool[j], pool[-1] = pool[-1], pool[j]
+                yield pool.pop()
+        random.shuffle(pool)
+        yield from pool
+
+    return read
 
 
 @registry.callbacks("multinerd.cjk_characters.v1")

@@ -7,6 +7,7 @@ The run's budget is --max-steps when set, else [training] max_epochs epochs of t
 config the run stops at that step, a warmup_linear learning rate reaches zero exactly there, the dev set is
 evaluated EVALUATIONS times at even intervals after step 0, the last step included, and patience is off:
 the run always ends at its budget, where the learning rate is zero, and model-best is its best evaluation.
+The train corpus is streamed (max_epochs = -1), so memory does not grow with it.
 `spacy train OUTPUT` then trains exactly what the config says, and the numbers stay on disk beside the model.
 """
 import math
@@ -59,8 +60,9 @@ def fitted_config(config: Config, steps_per_epoch: int, max_steps: int) -> Confi
         raise ValueError(f"learn_rate schedule {learn_rate.get('@schedules')} has no total_steps to fit")
     plan = schedule(steps_per_epoch, training["max_epochs"], max_steps, learn_rate["warmup_steps"] if decays else None)
     # max_steps alone ends the run: an epoch limit would end it wherever the shuffled batches fall, and
-    # patience before the decay's end.
-    training.update(max_epochs=0, max_steps=plan["max_steps"], eval_frequency=plan["eval_frequency"], patience=0)
+    # patience before the decay's end. max_epochs = -1: spaCy streams the train corpus (multinerd.MixedCorpus.v1
+    # shuffles it) instead of holding every example in memory.
+    training.update(max_epochs=-1, max_steps=plan["max_steps"], eval_frequency=plan["eval_frequency"], patience=0)
     if decays:
         learn_rate.update(total_steps=plan["max_steps"], warmup_steps=plan["warmup_steps"])
     return config

@@ -55,7 +55,7 @@ def test_run_ends_at_its_budget_evaluated_with_the_learning_rate_at_zero(request
     project, _, result = request.getfixturevalue(PIPELINES[pipeline][0])
     config = load_config(project / f"training/{pipeline}/{system}/config.cfg")
     training = config["training"]
-    assert (training["max_steps"], training["max_epochs"], training["patience"]) == (MAX_STEPS, 0, 0)
+    assert (training["max_steps"], training["max_epochs"], training["patience"]) == (MAX_STEPS, -1, 0)
     evals = evaluations(result.stdout, system)
     assert [step for step, _ in evals] == list(range(0, MAX_STEPS + 1, training["eval_frequency"]))
     assert evals[-1][0] == MAX_STEPS

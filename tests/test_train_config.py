@@ -54,7 +54,7 @@ def test_cnn_config_counts_the_batchers_steps_an_epoch(tmp_path):
     # 60 sentences of both shards in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every 5.
     assert "Steps an epoch: 9 " in result.stdout
     training = load_config(output, interpolate=False)["training"]
-    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (45, 5, 0, 0)
+    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (45, 5, -1, 0)
 
 
 def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path):
