@@ -44,14 +44,15 @@ def write_jsonl(path: Path, sentences) -> None:
 
 def run_step(project: Path, command: str, args: List[str], log: Path) -> Tuple[float, float, int, List[Tuple[float, str]]]:
     """Run `weasel run COMMAND` in project: (seconds, peak RSS in MiB of its largest process, exit code,
-    (seconds since the start, line) of each line it printed)."""
+    (seconds since the start, line) of each line it printed, timed as it came: Python unbuffered)."""
     start = perf_counter()
     lines = []
     with log.open("w", encoding="utf8") as out:
         process = subprocess.Popen([sys.executable, "-m", "weasel", "run", command, ".", *args], cwd=project, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})  # fmt: skip
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})  # fmt: skip
         for line in process.stdout:
             out.write(line)
+            out.flush()
             lines.append((perf_counter() - start, line))
         # wait4's usage covers the process and every descendant it waited for: weasel's spacy train too.
         _, status, usage = os.wait4(process.pid, 0)
