@@ -100,7 +100,7 @@ def main(
         "## Converting all ten languages at full size (convert step, `--lang xx`)",
         "",
         f"`python benchmarks/convert_scaling.py WORK_DIR --train {train}` on {cpu_name()} ({os.cpu_count()} cores), "
-        f"{memory_gib():.0f} GiB; the machine was shared with other jobs while it ran, so wall times are upper bounds.",
+        f"{memory_gib():.0f} GiB.",
         "Synthetic sentences (benchmark.py's: MultiNERD English's lengths and entity density), each language's "
         "share as in the MultiNERD README, dev and test an eighth of train each:",
         "",

@@ -6,13 +6,16 @@ import random
 import re
 import sys
 from pathlib import Path
+from types import MethodType
 from typing import Callable, Iterator
 
 from spacy.language import Language
 from spacy.training import Corpus, Example
 from spacy.util import registry
-from thinc.api import NumpyOps, PyTorchGradScaler, get_current_ops
+from thinc.api import NumpyOps, Optimizer, PyTorchGradScaler, get_current_ops
 from thinc.shims import PyTorchShim
+from thinc.util import torch2xp, xp2torch
+import torch
 
 # spacy train --code imports this file alone; its neighbours are the project's modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,21 +86,41 @@ def cjk_characters() -> Callable[[Language], Language]:
     return before_init
 
 
-@registry.callbacks("multinerd.mixed_precision_on_gpu_only.v1")
-def mixed_precision_on_gpu_only() -> Callable[[Language], Language]:
-    """Turn mixed precision off when training on the CPU (--gpu-id -1).
+def finish_update_in_place(shim: PyTorchShim, optimizer: Optimizer) -> None:
+    """thinc's PyTorchShim.finish_update, with the optimizer's output copied into each parameter.
 
-    Mixed precision needs a CUDA GPU: thinc's gradient scaler refuses CPU tensors. This lets one
-    config train on either, with mixed precision wherever it can work.
+    thinc's own rebinds each parameter's .data to a tensor made from the optimizer's output, a DLPack
+    view that keeps the previous tensor alive: with torch 2.13 every step left a copy of every weight
+    behind (training memory grew by the encoder's size a step). The weights are the same either way.
+    """
+    for name, param in shim._model.named_parameters():
+        if param.grad is None:
+            continue
+        if not shim._grad_scaler.found_inf:  # a step whose gradients overflowed is skipped
+            weights, _ = optimizer((shim.id, name), torch2xp(param.data), torch2xp(param.grad))
+            with torch.no_grad():
+                param.copy_(xp2torch(weights, device=param.device))
+        param.grad.zero_()
+    shim._grad_scaler.update()
+
+
+@registry.callbacks("multinerd.pytorch_shims.v1")
+def pytorch_shims() -> Callable[[Language], Language]:
+    """Fit the pipeline's PyTorch layers for training: weights updated in place, mixed precision only on a GPU.
+
+    Mixed precision needs a CUDA GPU: thinc's gradient scaler refuses CPU tensors, so on the CPU
+    (--gpu-id -1) it is turned off and one config trains on either. The update in place
+    (finish_update_in_place) keeps training memory flat.
     """
 
     def after_init(nlp: Language) -> Language:
-        if isinstance(get_current_ops(), NumpyOps):
-            for _, component in nlp.pipeline:
-                model = getattr(component, "model", None)
-                shims = [shim for node in model.walk() for shim in node.shims] if model else []
-                for shim in shims:
-                    if isinstance(shim, PyTorchShim):
+        on_cpu = isinstance(get_current_ops(), NumpyOps)
+        for _, component in nlp.pipeline:
+            model = getattr(component, "model", None)
+            for shim in (shim for node in model.walk() for shim in node.shims) if model else ():
+                if isinstance(shim, PyTorchShim):
+                    shim.finish_update = MethodType(finish_update_in_place, shim)
+                    if on_cpu:
                         shim._mixed_precision = False
                         shim._grad_scaler = PyTorchGradScaler(enabled=False)
         return nlp
