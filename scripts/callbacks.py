@@ -114,15 +114,25 @@ def pytorch_shims() -> Callable[[Language], Language]:
     """
 
     def after_init(nlp: Language) -> Language:
-        on_cpu = isinstance(get_current_ops(), NumpyOps)
-        for _, component in nlp.pipeline:
-            model = getattr(component, "model", None)
-            for shim in (shim for node in model.walk() for shim in node.shims) if model else ():
-                if isinstance(shim, PyTorchShim):
-                    shim.finish_update = MethodType(finish_update_in_place, shim)
-                    if on_cpu:
-                        shim._mixed_precision = False
-                        shim._grad_scaler = PyTorchGradScaler(enabled=False)
-        return nlp
+        for shim in pytorch_shims_of(nlp):
+            shim.finish_update = MethodType(finish_update_in_place, shim)
+        return mixed_precision_on_gpu_only(nlp)
 
     return after_init
+
+
+def pytorch_shims_of(nlp: Language) -> Iterator[PyTorchShim]:
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        for shim in (shim for node in model.walk() for shim in node.shims) if model else ():
+            if isinstance(shim, PyTorchShim):
+                yield shim
+
+
+def mixed_precision_on_gpu_only(nlp: Language) -> Language:
+    """nlp with mixed precision turned off if it trains on the CPU."""
+    if isinstance(get_current_ops(), NumpyOps):
+        for shim in pytorch_shims_of(nlp):
+            shim._mixed_precision = False
+            shim._grad_scaler = PyTorchGradScaler(enabled=False)
+    return nlp
