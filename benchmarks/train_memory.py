@@ -79,13 +79,12 @@ def main(
         work = Path(tmp)
         write_data(work / "assets", "en", (n_sentences, 200, 20))
         write_model(work / "bert")
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
         subprocess.run([sys.executable, "scripts/convert_corpus.py", str(work / "assets"), str(work / "corpus"),
-                        "--lang", "en", "--dev-sample", "200"], cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+                        "--lang", "en", "--dev-sample", "200"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         config_path = work / "config.cfg"
         subprocess.run([sys.executable, "scripts/train_config.py", "configs/trf.cfg", str(work / "corpus/a/train"),
                         str(work / "corpus/a/dev_sample"), str(config_path), "--max-steps", str(steps),
-                        "--transformer", str(work / "bert")], cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+                        "--transformer", str(work / "bert")], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         runs = {name: train(work, config_path, after_init) for name, after_init in UPDATES.items()}
         weights_mib = sum(f.stat().st_size for f in (work / "bert").glob("*.safetensors")) / 2**20
     (thinc, thinc_seconds), (ours, ours_seconds) = runs.values()
