@@ -141,8 +141,9 @@ def main(
     systems = []
     for system in SYSTEMS:
         evals = evaluations(output_of[f"train-{system}"])
-        best_score = max(score for _, score, _ in evals)
-        best_step = [step for step, score, _ in evals if score == best_score][-1]
+        # multinerd.ConsoleLogger.v1 keeps the best evaluation after step 0 (the latest of equals).
+        best_score = max(score for step, score, _ in evals if step > 0)
+        best_step = [step for step, score, _ in evals if step > 0 and score == best_score][-1]
         speed = srsly.read_json(training_dir / system / "test_scores.json")["speed"]
         eval_seconds = dev_words / speed
         # Between two rows: eval_frequency steps and one evaluation; before the first: start-up and step 0's evaluation.

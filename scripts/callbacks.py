@@ -1,16 +1,18 @@
 """Training callbacks and the train corpus reader of configs/*.cfg, loaded with `spacy train --code scripts/callbacks.py`.
 
-Only [initialize] and [corpora] refer to them, so a packaged pipeline loads without this file.
+Only [initialize], [corpora] and [training] refer to them, so a packaged pipeline loads without this file.
 """
 import random
 import re
+import shutil
 import sys
 from pathlib import Path
 from types import MethodType
-from typing import Callable, Iterator
+from typing import Callable, Dict, Iterator, Optional, Tuple
 
 from spacy.language import Language
 from spacy.training import Corpus, Example
+from spacy.training.loop import DIR_MODEL_BEST
 from spacy.util import registry
 from thinc.api import NumpyOps, Optimizer, PyTorchGradScaler, get_current_ops
 from thinc.shims import PyTorchShim
@@ -60,6 +62,39 @@ def mixed_corpus(path: Path, buffer: int) -> Callable[[Language], Iterator[Examp
         yield from pool
 
     return read
+
+
+@registry.loggers("multinerd.ConsoleLogger.v1")
+def console_logger(progress_bar: bool = False) -> Callable:
+    """spaCy's console logger, and a model-best that is always a trained step: the best evaluation after step 0.
+
+    spaCy's loop counts its first evaluation, made after a single update, when it picks model-best: a run
+    whose later steps never score above that untrained pipeline would package it. spaCy saves each
+    evaluated step to model-last before it logs the step; when the step is past 0, scores at least as high
+    as every evaluation since step 0 (the latest of equals, as spaCy picks) and spaCy did not just copy
+    it to model-best itself, this copies model-last over model-best.
+    """
+    spacy_console_logger = registry.loggers.get("spacy.ConsoleLogger.v2")(progress_bar=progress_bar)
+
+    def setup(nlp: Language, stdout, stderr) -> Tuple[Callable[[Optional[Dict]], None], Callable[[], None]]:
+        log_step, finalize = spacy_console_logger(nlp, stdout, stderr)
+        best_trained = None
+
+        def log(info: Optional[Dict]) -> None:
+            nonlocal best_trained
+            log_step(info)
+            if info is None or info["step"] == 0 or "output_path" not in info:
+                return
+            if best_trained is None or info["score"] >= best_trained:
+                best_trained = info["score"]
+                if info["score"] < max(score for score, _ in info["checkpoints"]):  # else spaCy copied it
+                    last = Path(info["output_path"])
+                    shutil.rmtree(last.parent / DIR_MODEL_BEST, ignore_errors=True)
+                    shutil.copytree(last, last.parent / DIR_MODEL_BEST)
+
+        return log, finalize
+
+    return setup
 
 
 @registry.callbacks("multinerd.cjk_characters.v1")
