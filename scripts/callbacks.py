@@ -39,11 +39,10 @@ def mixed_corpus(path: Path, buffer: int) -> Callable[[Language], Iterator[Examp
     value spaCy's training loop holds every example of the corpus in memory, whatever the reader. Draws
     from Python's random, which spacy train seeds with [training] seed.
     """
-    files = docbin_files(Path(path))
+    sizes = {file: count_docs(file) for file in docbin_files(Path(path))}  # counted once, not each epoch
 
     def read(nlp: Language) -> Iterator[Example]:
-        sizes = {file: count_docs(file) for file in files}
-        streams = [iter(Corpus(file)(nlp)) for file in files if sizes[file]]
+        streams = [iter(Corpus(file)(nlp)) for file, size in sizes.items() if size]
         left = [size for size in sizes.values() if size]
         pool = []
         while streams:
