@@ -3,10 +3,12 @@
     python benchmarks/annotate_scaling.py MODEL [--docs 2000] [--batch-size 64]
 
 The corpus: generated documents of SENTENCES_PER_DOC MultiNERD-like sentences from tests/tiny.py (about 25
-words a document), as a JSONL file. The plain loop runs in this process after spacy.load (timed apart).
-Ray starts once (ray.init and a first trivial task, timed apart). Each annotate job starts its workers and
-loads the pipeline in each, as every real run does: a job on one document measures that fixed cost, which
-the job on the corpus is then shown with and without. Prints a Markdown table to stdout.
+words a document), as a JSONL file. The plain loop runs in this process after spacy.load (timed apart),
+just before and just after each annotate job on the corpus, and that job is compared with the mean of
+the two: this machine's speed drifts from minute to minute. Ray starts once (ray.init and a first
+trivial task, timed apart). Each annotate job starts its workers and loads the pipeline in each, as
+every real run does: a job on one document measures that fixed cost, which the job on the corpus is then
+shown with and without. Prints a Markdown table to stdout.
 """
 import json
 import logging
@@ -69,6 +71,14 @@ def time_annotate(source: Path, model: str, workers: int, batch_size: int, n_doc
     return seconds
 
 
+def time_plain(nlp, texts: List[str], batch_size: int) -> float:
+    """Seconds of a plain nlp.pipe loop over texts in this process."""
+    start = perf_counter()
+    for _ in nlp.pipe(texts, batch_size=batch_size):
+        pass
+    return perf_counter() - start
+
+
 def row(name: str, seconds: float, n_docs: int = 0, n_words: int = 0, plain_seconds: float = 0) -> str:
     if not n_docs:
         return f"| {name} | {seconds:.1f} | | | |"
@@ -94,13 +104,10 @@ def main(
         start = perf_counter()
         nlp = spacy.load(to_load)
         load_seconds = perf_counter() - start
-        start = perf_counter()
-        for _ in nlp.pipe(texts, batch_size=batch_size):
-            pass
-        plain_seconds = perf_counter() - start
+        plain_seconds = [time_plain(nlp, texts, batch_size)]
         torch_threads = sys.modules["torch"].get_num_threads() if "torch" in sys.modules else "no"
 
-        print(f"Plain loop done in {plain_seconds:.1f} s; starting Ray", file=sys.stderr)
+        print(f"Plain loop done in {plain_seconds[0]:.1f} s; starting Ray", file=sys.stderr)
         # Ray's local workers inherit this environment: they unpickle annotate's classes by importing it.
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
         start = perf_counter()
@@ -109,10 +116,12 @@ def main(
         ray_seconds = perf_counter() - start
         check_local_resources(max(WORKERS), 0)
         ray.data.DataContext.get_current().enable_progress_bars = False
-        runs = []  # (workers, seconds of the one-document job, seconds of the corpus job)
+        runs = []  # (workers, the one-document job's seconds, the corpus job's, the plain loops' before and after)
         for workers in WORKERS:
             fixed = time_annotate(one_doc, to_load, workers, batch_size, 1)
-            runs.append((workers, fixed, time_annotate(source, to_load, workers, batch_size, n_docs)))
+            seconds = time_annotate(source, to_load, workers, batch_size, n_docs)
+            plain_seconds.append(time_plain(nlp, texts, batch_size))
+            runs.append((workers, fixed, seconds, plain_seconds[-2:]))
         ray.shutdown()
 
     meta = nlp.meta
@@ -123,18 +132,21 @@ def main(
         "| --- | ---: | ---: | ---: | ---: |",
         row("Ray start-up: `ray.init` + a first trivial task (once)", ray_seconds),
         row("plain: `spacy.load`", load_seconds),
-        row("plain: `nlp.pipe` loop, one process", plain_seconds, n_docs, n_words, plain_seconds),
+        row("plain: `nlp.pipe` loop, one process, before the annotate jobs", plain_seconds[0], n_docs, n_words, plain_seconds[0]),
     ]
-    for workers, fixed, seconds in runs:
+    for workers, fixed, seconds, (before, after) in runs:
         name = f"annotate, {workers} worker{'s' if workers > 1 else ''}"
+        plain = (before + after) / 2
         lines += [
             row(f"{name}: fixed cost (a one-document job: start the workers, `spacy.load` in each)", fixed),
-            row(f"{name}: {n_docs:,} documents, end to end", seconds, n_docs, n_words, plain_seconds),
-            row(f"{name}: {n_docs:,} documents, less the fixed cost", seconds - fixed, n_docs, n_words, plain_seconds),
+            row(f"{name}: {n_docs:,} documents, end to end", seconds, n_docs, n_words, plain),
+            row(f"{name}: {n_docs:,} documents, less the fixed cost", seconds - fixed, n_docs, n_words, plain),
+            row(f"plain: `nlp.pipe` loop, one process, after the {workers}-worker job", after, n_docs, n_words, after),
         ]
     lines += [
         "",
         f"- Command: `python benchmarks/annotate_scaling.py {model} --docs {n_docs} --batch-size {batch_size}`",
+        "- docs/s vs. plain: an annotate job against the mean of the plain loops run just before and just after it",
         f"- Model: {meta['lang']}_{meta['name']} {meta['version']}, pipeline {', '.join(nlp.pipe_names)}",
         f"- Corpus: {n_docs:,} documents of {SENTENCES_PER_DOC} sentences from tests/tiny.py, {n_words:,} words "
         f"({n_words / n_docs:.1f} a document); read blocks of {ROWS_PER_BLOCK:,} documents, `nlp.pipe` batches of {batch_size}",
