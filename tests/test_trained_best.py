@@ -1,7 +1,5 @@
 """multinerd.ConsoleLogger.v1 (scripts/callbacks.py) in spaCy's own training loop: model-best is the best
 evaluation after step 0, never the pipeline of the first evaluation, which has had a single update."""
-from pathlib import Path
-
 import pytest
 import spacy
 from spacy.language import Language
@@ -48,7 +46,7 @@ patience = 0
 
 
 class ScriptedScore:
-    """A component whose score at the nth evaluation is SCORES[n]; it saves how many evaluations it has seen."""
+    """A component whose score at its nth evaluation is scores[n - 1]; it saves how many evaluations it has seen."""
 
     scores = []
 
@@ -94,7 +92,7 @@ def test_model_best_is_the_best_evaluation_after_step_0(tmp_path, monkeypatch, c
     nlp = init_nlp(load_model_from_config(config, auto_fill=True).config)  # with spaCy's [training] defaults
     (tmp_path / "training").mkdir()
     train(nlp, tmp_path / "training")
-    evaluations = Path(tmp_path / "training/model-best/scripted/evaluations").read_text()
+    evaluations = (tmp_path / "training/model-best/scripted/evaluations").read_text()
     assert int(evaluations) == expected
     best = spacy.util.load_meta(tmp_path / "training/model-best/meta.json")["performance"]["scripted"]
     assert best == pytest.approx(scores[expected - 1])
