@@ -9,7 +9,6 @@ in this process, before and after the jobs, over the same documents. Writes a Ma
 --output.
 """
 import json
-import logging
 import os
 import sys
 import tempfile
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 import annotate as annotate_script  # noqa: E402
-from annotate_scaling import documents, write_jsonl  # noqa: E402
+from annotate_scaling import documents, start_local_ray, write_jsonl  # noqa: E402
 from benchmark import write_section  # noqa: E402
 from score import cpu_name  # noqa: E402
 
@@ -93,9 +92,7 @@ def main(
     with tempfile.TemporaryDirectory() as tmp:
         source = write_jsonl(Path(tmp) / "docs.jsonl", texts)
         runs = [("plain `nlp.pipe` loop in this process, before", plain_counters(nlp, texts, batch_size))]
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
-        ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
-        ray.data.DataContext.get_current().enable_progress_bars = False
+        start_local_ray()
         for name, env in (("annotate's worker, with WORKER_ENV", worker_env), ("annotate's worker, without it", {})):
             runs.append((name, worker_counters(source, to_load, batch_size, env, Path(tmp) / f"probe-{len(runs)}")))
         ray.shutdown()

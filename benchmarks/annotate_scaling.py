@@ -60,6 +60,14 @@ def write_jsonl(path: Path, texts: List[str]) -> Path:
     return path
 
 
+def start_local_ray() -> None:
+    """Start Ray here, without progress bars; its local workers import annotate from scripts/."""
+    # Ray's local workers inherit this environment: they unpickle annotate's classes by importing it.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
+    ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+
+
 def time_annotate(source: Path, model: str, workers: int, batch_size: int, n_docs: int) -> float:
     """Seconds of one annotate job on source, checked to give n_docs rows without errors."""
     output = source.with_name(f"{source.stem}-{workers}")
@@ -108,14 +116,11 @@ def main(
         torch_threads = sys.modules["torch"].get_num_threads() if "torch" in sys.modules else "no"
 
         print(f"Plain loop done in {plain_seconds[0]:.1f} s; starting Ray", file=sys.stderr)
-        # Ray's local workers inherit this environment: they unpickle annotate's classes by importing it.
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
         start = perf_counter()
-        ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
+        start_local_ray()
         ray.get(ray.remote(noop).remote())
         ray_seconds = perf_counter() - start
         check_local_resources(max(WORKERS), 0)
-        ray.data.DataContext.get_current().enable_progress_bars = False
         runs = []  # (workers, the one-document job's seconds, the corpus job's, the plain loops' before and after)
         for workers in WORKERS:
             fixed = time_annotate(one_doc, to_load, workers, batch_size, 1)
