@@ -3,10 +3,12 @@
     python scripts/convert.py INPUT OUTPUT_A OUTPUT_B [--lang en]
 
 Reads INPUT once and writes system A's DocBin (all 15 types) to OUTPUT_A and system B's (five
-types, the others O) to OUTPUT_B. An empty sentence (no tokens) is no Doc: it is skipped and counted.
+types, the others O) to OUTPUT_B: both appear at the end, or neither does. An empty sentence (no tokens) is
+no Doc, and with --lang, a line of another language is none either: both are skipped and counted.
 """
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -17,7 +19,7 @@ from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, check_output_file, fail, one_line, write_atomically
+from cli import InputError, Outputs, fail, one_line, reports_errors
 from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 
 
@@ -45,11 +47,13 @@ def _check_tokens(tokens: list, where: str) -> None:
             raise InputError(f"{where}: token {i} is not valid Unicode (a lone surrogate)") from None
 
 
-def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str], List[str]]]:
+def read_sentences(
+    path: Path, lang: Optional[str], other_langs: Optional[Counter] = None
+) -> Iterator[Tuple[List[str], List[str]]]:
     """Yield (tokens, IOB tags) per line of a hub-format JSONL file, streaming; InputError at a bad line.
 
-    Lines whose 'lang' differs from `lang` are skipped; a line without 'lang' is kept. An empty
-    sentence yields ([], []).
+    Lines whose 'lang' differs from `lang` are skipped, and counted by their 'lang' in other_langs if
+    given; a line without 'lang' is kept. An empty sentence yields ([], []).
     """
     with path.open("rb") as file, tqdm(
         total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, disable=None
@@ -66,6 +70,8 @@ def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str],
             if not isinstance(record, dict):
                 raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
             if lang is not None and record.get("lang", lang) != lang:
+                if other_langs is not None:
+                    other_langs[repr(record["lang"])[:20]] += 1
                 continue
             tokens = _field(record, "tokens", where)
             tag_ids = _field(record, "ner_tags", where)
@@ -78,39 +84,60 @@ def read_sentences(path: Path, lang: Optional[str]) -> Iterator[Tuple[List[str],
             yield tokens, [TAGS[tag_id] for tag_id in tag_ids]
 
 
-def convert(*, input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) -> Tuple[int, int, Dict[str, Counter]]:
+@dataclass
+class Converted:
+    """What convert() read and wrote."""
+
+    sentences: int = 0  # written, as one Doc each
+    empty: int = 0  # skipped: no tokens
+    other_langs: Counter = field(default_factory=Counter)  # skipped: lines per other 'lang' value (its repr)
+    entities: Dict[str, Counter] = field(default_factory=dict)  # per tagset, entities per type
+
+
+def convert(*, input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) -> Converted:
     """Write input_path's sentences as one DocBin per tagset in outputs ({tagset: path}), reading it once.
 
-    Returns (sentences written, empty sentences skipped, entities per type of each tagset). Each DocBin
-    goes to a temporary file first, so a failed or interrupted run leaves no output; InputError on bad input.
+    The DocBins
+    appear together at the end, or none does; InputError on bad input, on input without a sentence of
+    lang, or on outputs that overlap the input or each other.
     """
-    for path in outputs.values():
-        check_output_file(path, input_path)
-    if len(set(path.resolve() for path in outputs.values())) < len(outputs):
-        raise InputError(f"{', '.join(map(str, outputs.values()))}: the outputs must be different files")
-    vocab = Vocab()
-    doc_bins = {tagset: DocBin(attrs=["ENT_IOB", "ENT_TYPE"]) for tagset in outputs}
-    counts = {tagset: Counter() for tagset in outputs}
-    sentences = empty = 0
-    spaced = lang not in UNSPACED_LANGS
-    for tokens, tags in read_sentences(input_path, lang):
-        if not tokens:
-            empty += 1
-            continue
-        spans = iob_spans(tags)
-        for tagset, doc_bin in doc_bins.items():
-            doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
-            kept = keep_types(spans, tagset)
-            # Every token outside the kept spans is O: sentences without entities teach precision.
-            doc.set_ents([Span(doc, start, end, label) for start, end, label in kept], default="outside")
-            counts[tagset].update(label for _, _, label in kept)
-            doc_bin.add(doc)
-        sentences += 1
-    for tagset, path in outputs.items():
-        write_atomically(path, doc_bins[tagset].to_disk)
-    return sentences, empty, counts
+    with Outputs(files=outputs.values(), inputs=[input_path]) as written:
+        vocab = Vocab()
+        doc_bins = {tagset: DocBin(attrs=["ENT_IOB", "ENT_TYPE"]) for tagset in outputs}
+        result = Converted(entities={tagset: Counter() for tagset in outputs})
+        spaced = lang not in UNSPACED_LANGS
+        for tokens, tags in read_sentences(input_path, lang, result.other_langs):
+            if not tokens:
+                result.empty += 1
+                continue
+            spans = iob_spans(tags)
+            for tagset, doc_bin in doc_bins.items():
+                doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
+                kept = keep_types(spans, tagset)
+                # Every token outside the kept spans is O: sentences without entities teach precision.
+                doc.set_ents([Span(doc, start, end, label) for start, end, label in kept], default="outside")
+                result.entities[tagset].update(label for _, _, label in kept)
+                doc_bin.add(doc)
+            result.sentences += 1
+        if not result.sentences:
+            of_lang = f" of language {lang!r}" if lang is not None else ""
+            raise InputError(f"{input_path}: no sentences{of_lang}{skipped_note(result)}; wrote nothing")
+        for tagset, path in outputs.items():
+            written.write(path, doc_bins[tagset].to_disk)
+        written.commit()
+    return result
 
 
+def skipped_note(result: Converted) -> str:
+    """'; N empty sentences skipped; N lines of another language skipped ('EN' 3, None 1)', or ''."""
+    note = f"; {result.empty:,} empty sentences skipped" if result.empty else ""
+    if result.other_langs:
+        langs = ", ".join(f"{lang} {n:,}" for lang, n in result.other_langs.most_common(5))
+        note += f"; {sum(result.other_langs.values()):,} lines of another language skipped ({langs})"
+    return note
+
+
+@reports_errors
 def main(
     input_path: Path = typer.Argument(..., metavar="INPUT", help="Hub-format JSONL file (tokens, ner_tags, lang)"),
     output_a: Path = typer.Argument(..., metavar="OUTPUT_A", help="System A's DocBin (.spacy): all 15 types"),
@@ -121,16 +148,13 @@ def main(
     if not input_path.is_file():
         fail(f"{input_path}: no such file")
     outputs = {"full": output_a, "five": output_b}
-    try:
-        sentences, empty, counts = convert(input_path=input_path, outputs=outputs, lang=lang)
-    except InputError as err:
-        fail(str(err))
-    skipped = f"; {empty} empty sentences skipped" if empty else ""
-    msg.good(f"Wrote {output_a} and {output_b}: {sentences} sentences{skipped}")
+    result = convert(input_path=input_path, outputs=outputs, lang=lang)
+    msg.good(f"Wrote {output_a} and {output_b}: {result.sentences} sentences{skipped_note(result)}")
     for tagset, path in outputs.items():
-        print(f"{path} ({tagset}): {sum(counts[tagset].values())} entities")
+        counts = result.entities[tagset]
+        print(f"{path} ({tagset}): {sum(counts.values())} entities")
         for label in TAGSETS[tagset]:
-            print(f"{label:<6}{counts[tagset][label]:>9}")
+            print(f"{label:<6}{counts[label]:>9}")
 
 
 if __name__ == "__main__":

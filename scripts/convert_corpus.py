@@ -18,8 +18,8 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from wasabi import msg
 
-from cli import InputError, fail, read_docbin, write_atomically
-from convert import Tagset, convert
+from cli import Outputs, check_apart, fail, read_docbin, reports_errors
+from convert import Tagset, convert, skipped_note
 from corpus import SUFFIX, docbin_files, shard_path
 from multinerd import SPLITS, expand_lang, hub_filename
 
@@ -48,12 +48,13 @@ def sample_indices(n: int, k: int, seed: int, lang: str) -> List[int]:
 def write_sample(corpus_dir: Path, lang: str, indices: List[int]) -> None:
     """Copy the sentences at indices of lang's dev shards into its dev-sample shards."""
     wanted = set(indices)
-    for system in SYSTEMS.values():
-        docs = read_docbin(shard_path(corpus_dir / system, DEV, lang)).get_docs(Vocab())
-        sample = DocBin(attrs=["ENT_IOB", "ENT_TYPE"], docs=[doc for i, doc in enumerate(docs) if i in wanted])
-        dest = shard_path(corpus_dir / system, DEV_SAMPLE, lang)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(dest, sample.to_disk)
+    dests = {system: shard_path(corpus_dir / system, DEV_SAMPLE, lang) for system in SYSTEMS.values()}
+    with Outputs(files=dests.values()) as outputs:
+        for system, dest in dests.items():
+            docs = read_docbin(shard_path(corpus_dir / system, DEV, lang)).get_docs(Vocab())
+            sample = DocBin(attrs=["ENT_IOB", "ENT_TYPE"], docs=[doc for i, doc in enumerate(docs) if i in wanted])
+            outputs.write(dest, sample.to_disk)
+        outputs.commit()
 
 
 def foreign_shards(corpus_dir: Path, langs) -> List[Path]:
@@ -63,6 +64,7 @@ def foreign_shards(corpus_dir: Path, langs) -> List[Path]:
     return [path for folder in folders if folder.is_dir() for path in docbin_files(folder) if path.name not in wanted]
 
 
+@reports_errors
 def main(
     assets_dir: Path = typer.Argument(..., help="Folder with the hub-format JSONL files (fetch.py's)"),
     corpus_dir: Path = typer.Argument(..., help="Corpus folder to write: a/ and b/, a folder a split"),
@@ -79,6 +81,7 @@ def main(
     missing = [str(path) for path in inputs.values() if not path.is_file()]
     if missing:
         fail(f"No such file: {', '.join(missing)} (run the fetch step)")
+    check_apart([corpus_dir], inputs.values())
     foreign = foreign_shards(corpus_dir, langs)
     if foreign:
         fail(f"{corpus_dir} holds shards of other languages ({', '.join(map(str, foreign[:3]))}, ...): "
@@ -87,22 +90,16 @@ def main(
     for (each, split), path in inputs.items():
         name = SPLITS[split]
         outputs = {tagset: shard_path(corpus_dir / system, name, each) for tagset, system in SYSTEMS.items()}
-        try:
-            sentences, empty, counts = convert(input_path=path, outputs=outputs, lang=each)
-        except InputError as err:
-            fail(str(err))
-        entities = {tagset: sum(c.values()) for tagset, c in counts.items()}
-        msg.good(f"{each} {name}: {sentences:,} sentences, {entities['full']:,} entities (A), {entities['five']:,} (B)")
-        if empty:
-            msg.warn(f"{path}: skipped {empty:,} empty sentences")
+        result = convert(input_path=path, outputs=outputs, lang=each)
+        entities = {tagset: sum(c.values()) for tagset, c in result.entities.items()}
+        msg.good(f"{each} {name}: {result.sentences:,} sentences, {entities['full']:,} entities (A), {entities['five']:,} (B)")
+        if result.empty or result.other_langs:
+            msg.warn(f"{path}: {skipped_note(result).lstrip('; ')}")
         if name == DEV:
-            dev_sizes[each] = sentences
+            dev_sizes[each] = result.sentences
     sizes = sample_sizes(dev_sizes, dev_sample)
-    try:
-        for each, k in sizes.items():
-            write_sample(corpus_dir, each, sample_indices(dev_sizes[each], k, seed, each))
-    except InputError as err:
-        fail(str(err))
+    for each, k in sizes.items():
+        write_sample(corpus_dir, each, sample_indices(dev_sizes[each], k, seed, each))
     shares = ", ".join(f"{each} {k:,}" for each, k in sizes.items())
     msg.good(f"Dev sample: {sum(sizes.values()):,} of {sum(dev_sizes.values()):,} dev sentences ({shares})")
 

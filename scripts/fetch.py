@@ -18,7 +18,8 @@ from typing import Dict, Iterator, List, Optional
 import typer
 from wasabi import msg
 
-from cli import InputError, fail, one_line, read_json, write_atomically
+from cli import (InputError, Outputs, check_apart, fail, one_line, read_json, reports_errors, write_atomically,
+                 write_json)
 from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
 
 FORMAT = "'INDEX<TAB>TOKEN<TAB>TAG' or 'TOKEN<TAB>TAG'"
@@ -87,9 +88,11 @@ def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     tsv_hash = sha256(source)
-    write_atomically(dest, write)
-    record = {"tsv": source.name, "tsv_sha256": tsv_hash, "jsonl_sha256": sha256(dest)}
-    write_atomically(sidecar(dest), lambda tmp: tmp.write_text(json.dumps(record) + "\n"))
+    with Outputs(files=[dest, sidecar(dest)], inputs=[source]) as outputs:
+        made = outputs.write(dest, write)
+        record = {"tsv": source.name, "tsv_sha256": tsv_hash, "jsonl_sha256": sha256(made)}
+        outputs.write(sidecar(dest), write_json(record))
+        outputs.commit()
 
 
 def download(dataset: str, split: str, lang: str, dest: Path) -> None:
@@ -135,6 +138,7 @@ def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
         msg.good(f"Loaded {dest} from {dataset}")
 
 
+@reports_errors
 def main(
     lang: str = typer.Argument(..., help="Language code (de en es fr it nl pl pt ru zh), or xx: all ten"),
     assets_dir: Path = typer.Argument(..., help="Folder for the JSONL files"),
@@ -145,23 +149,21 @@ def main(
         langs = expand_lang(lang)
     except ValueError as err:
         fail(str(err))
+    names = [hub_filename(split, each) for each in langs for split in SPLITS]
+    manifest = assets_dir / f"multinerd_{lang}.json"
+    if Path(dataset).exists():  # a local folder of the hub's layout: nothing fetch writes may go into it
+        written = [manifest, *(assets_dir / name for name in names), *(sidecar(assets_dir / name) for name in names)]
+        check_apart(written, [Path(dataset)])
     try:
         assets_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         fail(f"{assets_dir}: cannot make this folder ({err.strerror or one_line(err)})")
-    try:
-        for each in langs:
-            for split in SPLITS:
-                fetch_split(split, each, assets_dir, dataset)
-        names = [hub_filename(split, each) for each in langs for split in SPLITS]
-        files: Dict[str, str] = {name: sha256(assets_dir / name) for name in names}
-        manifest = assets_dir / f"multinerd_{lang}.json"
-        write_atomically(manifest, lambda tmp: tmp.write_text(json.dumps({"files": files}, indent=2) + "\n"))
-        msg.good(f"Wrote {manifest}: {len(files)} files and their SHA-256")
-    except InputError as err:
-        fail(str(err))
-    except OSError as err:  # a TSV or JSONL that cannot be read
-        fail(f"{err.filename or assets_dir}: cannot read it ({err.strerror or one_line(err)})")
+    for each in langs:
+        for split in SPLITS:
+            fetch_split(split, each, assets_dir, dataset)
+    files: Dict[str, str] = {name: sha256(assets_dir / name) for name in names}
+    write_atomically(manifest, write_json({"files": files}))
+    msg.good(f"Wrote {manifest}: {len(files)} files and their SHA-256")
 
 
 if __name__ == "__main__":

@@ -207,6 +207,10 @@ def sentences(a_bin: DocBin, b_bin: DocBin, vocab: Vocab) -> Iterable[Sentence]:
     for i, (a, b) in enumerate(zip(a_bin.get_docs(vocab), b_bin.get_docs(vocab))):
         if [t.text for t in a] != [t.text for t in b]:
             raise InputError(f"sentence {i + 1} differs between A's and B's predictions")
+        for system, doc in (("A", a), ("B", b)):
+            if GOLD_KEY not in doc.spans:
+                raise InputError(f"{system}'s predictions lack the gold entities (doc.spans['{GOLD_KEY}']) at sentence "
+                                 f"{i + 1}: write them with score.py --predictions")  # fmt: skip
         gold_a, gold_b = doc_spans(a, GOLD_KEY), doc_spans(b, GOLD_KEY)
         pred_a, pred_b = doc_spans(a), doc_spans(b)
         offsets = [(t.idx, t.idx + len(t)) for t in a]

@@ -8,10 +8,9 @@ its license, the transformer and the label scheme, and its notes say what each s
 """
 from pathlib import Path
 
-import srsly
 import typer
 
-from cli import InputError, fail, read_json, writable_output
+from cli import Outputs, read_json, reports_errors, write_json
 from convert import Tagset
 from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, expand_lang
 
@@ -60,6 +59,7 @@ def notes(seqeval: dict) -> str:
     return text
 
 
+@reports_errors
 def main(
     scores_path: Path = typer.Argument(..., help="Test scores JSON from spacy evaluate"),
     seqeval_path: Path = typer.Argument(..., help="Test scores JSON from score.py"),
@@ -69,13 +69,10 @@ def main(
     pipeline: str = typer.Option(..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"),
 ):
     """Write the package meta for a trained MultiNERD pipeline."""
-    writable_output(output_path, scores_path, seqeval_path)
-    try:
-        scores = read_json(scores_path, SCORE_KEYS)
-        seqeval = read_json(seqeval_path, ("lang", "sentences", "transformer", "scores.per_type",
-                                           *(f"scores.{key}" for key in SEQEVAL_KEYS)))  # fmt: skip
-    except InputError as err:
-        fail(str(err))
+    outputs = Outputs(files=[output_path], inputs=[scores_path, seqeval_path])
+    scores = read_json(scores_path, SCORE_KEYS)
+    seqeval = read_json(seqeval_path, ("lang", "sentences", "transformer", "scores.per_type",
+                                       *(f"scores.{key}" for key in SEQEVAL_KEYS)))  # fmt: skip
     labels = TAGSETS[tagset.value]
     meta = {
         "name": name + NAME_SUFFIXES[pipeline],
@@ -99,8 +96,9 @@ def main(
             "evaluated_on": "MultiNERD test split",
         },
     }
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output_path, meta)
+    with outputs:
+        outputs.write(output_path, write_json(meta))
+        outputs.commit()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Sequence
 import typer
 from wasabi import msg
 
-from cli import InputError, fail, read_docbin, read_json, writable_output, write_atomically
+from cli import InputError, Outputs, fail, read_docbin, read_json, reports_errors, write_text
 from mistakes import KINDS, NONE, render_page
 from multinerd import TAGSETS
 
@@ -232,7 +232,7 @@ def write_chart(a: dict, b: dict, path: Path) -> None:
     ax.set_title("Per-type F1 on the test split (seqeval-style)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png")  # path may be a temporary name with no .png
     plt.close(fig)
 
 
@@ -244,14 +244,19 @@ def replace_between_markers(text: str, content: str) -> str:
     return f"{text[:start + len(README_START)]}\n{content}\n{text[end:]}"
 
 
-def update_readme(readme_path: Path, content: str) -> None:
+def readme_text(readme_path: Path) -> str:
+    """The README's text, checked to have the results markers; InputError naming it if not."""
     try:
-        text = replace_between_markers(readme_path.read_text(encoding="utf8"), content)
-    except InputError as err:
-        fail(f"{readme_path}: {err}")
-    readme_path.write_text(text, encoding="utf8")
+        text = readme_path.read_text(encoding="utf8")
+        replace_between_markers(text, "")
+    except OSError as err:
+        raise InputError(f"{readme_path}: cannot read it ({err.strerror})") from None
+    except (InputError, UnicodeDecodeError) as err:
+        raise InputError(f"{readme_path}: {err}") from None
+    return text
 
 
+@reports_errors
 def main(
     a_dir: Path = typer.Argument(..., help="System A's folder (training/PIPELINE/a)"),
     b_dir: Path = typer.Argument(..., help="System B's folder (training/PIPELINE/b)"),
@@ -262,19 +267,19 @@ def main(
     readme_path: Optional[Path] = typer.Option(None, "--readme", help="Also write the results section of this README"),
 ):
     """Write the report of systems A and B, and optionally the README's results section."""
-    if readme_path is not None and not readme_path.is_file():
-        fail(f"{readme_path}: no such file")
-    missing = ", ".join(map(str, missing_files([a_dir, b_dir])))
-    if missing:
-        if readme_path is None:
-            fail(f"No scores to report: {missing} missing")
-        update_readme(readme_path, NOT_MEASURED)
-        msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
-        return
-    writable_output(output_path)
     chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
     errors_path = output_path.with_name(ERRORS_PAGE)
-    try:
+    outputs = Outputs(files=[output_path, chart_path, errors_path, readme_path], inputs=[a_dir, b_dir])
+    readme = None if readme_path is None else readme_text(readme_path)
+    missing = ", ".join(map(str, missing_files([a_dir, b_dir])))
+    with outputs:
+        if missing:
+            if readme_path is None:
+                fail(f"No scores to report: {missing} missing")
+            outputs.write(readme_path, write_text(replace_between_markers(readme, NOT_MEASURED)))
+            outputs.commit()
+            msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
+            return
         a, b = load(a_dir), load(b_dir)
         predictions = [d / PREDICTIONS for d in (a_dir, b_dir)]
         for path in predictions:
@@ -282,15 +287,14 @@ def main(
                 raise InputError(f"{path}: no such file (score.py --predictions writes it)")
         report = render_report(a, b, chart_path.name)
         page = render_page(*(read_docbin(path) for path in predictions), error_samples)
-    except InputError as err:
-        fail(str(err))
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    output_path.write_text(report, encoding="utf8")
-    write_chart(a, b, chart_path)
-    write_atomically(errors_path, lambda tmp: tmp.write_text(page, encoding="utf8"))
+        outputs.write(output_path, write_text(report))
+        outputs.write(chart_path, lambda tmp: write_chart(a, b, tmp))
+        outputs.write(errors_path, write_text(page))
+        if readme_path is not None:
+            outputs.write(readme_path, write_text(replace_between_markers(readme, render_readme_results(a, b, output_path))))
+        outputs.commit()
     msg.good(f"Wrote {output_path}, {chart_path} and {errors_path}")
     if readme_path is not None:
-        update_readme(readme_path, render_readme_results(a, b, output_path))
         msg.good(f"Wrote the results section of {readme_path}")
 
 

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 import spacy
-import srsly
 import typer
 from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, fail, one_line, writable_output, write_atomically
+from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
 from corpus import count_docs, read_docs
 from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
@@ -86,6 +85,7 @@ def score(
     return scorer, five_scorer, mistakes
 
 
+@reports_errors
 def main(
     model_path: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
     gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities, or a folder of them (one a language)"),
@@ -102,9 +102,7 @@ def main(
     for path in (model_path, gold_path, five_types_gold_path):
         if path is not None and not path.exists():
             fail(f"{path}: no such file or folder")
-    for path in (output_path, predictions_path):
-        if path is not None:
-            writable_output(path, gold_path)
+    outputs = Outputs(files=[output_path, predictions_path], inputs=[model_path, gold_path, five_types_gold_path])
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
     try:
@@ -112,10 +110,7 @@ def main(
     except Exception as err:  # a broken config, missing weights
         fail(f"{model_path}: cannot load this pipeline ({one_line(err)})")
     predictions = None if predictions_path is None else DocBin(attrs=["ENT_IOB", "ENT_TYPE"])
-    try:
-        scorer, five_scorer, mistakes = score(nlp, gold_path, five_types_gold_path, predictions)
-    except InputError as err:
-        fail(str(err))
+    scorer, five_scorer, mistakes = score(nlp, gold_path, five_types_gold_path, predictions)
     result = {
         "model": str(model_path),
         # Training sets paths.transformer for either pipeline; only the transformer pipeline uses it.
@@ -135,11 +130,11 @@ def main(
     if five_types_gold_path is not None:
         five_types = {"gold": str(five_types_gold_path), "types": list(FIVE_TYPES), "scores": five_scorer.scores()}
         result["five_types"] = five_types
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(output_path, result)
-    if predictions is not None:
-        predictions_path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(predictions_path, predictions.to_disk)
+    with outputs:
+        outputs.write(output_path, write_json(result))
+        if predictions is not None:
+            outputs.write(predictions_path, predictions.to_disk)
+        outputs.commit()
     msg.good(f"Wrote {output_path}: F {result['scores']['f']:.4f}, token acc {result['scores']['token_acc']:.4f}")
 
 

@@ -20,7 +20,7 @@ from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
-from cli import InputError, fail
+from cli import Outputs, fail, reports_errors
 from corpus import docbin_files, read_docs
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
@@ -68,6 +68,7 @@ def fitted_config(config: Config, steps_per_epoch: int, max_steps: int) -> Confi
     return config
 
 
+@reports_errors
 def main(
     config_path: Path = typer.Argument(..., help="Base training config (configs/trf.cfg or configs/cnn.cfg)"),
     train_path: Path = typer.Argument(..., help="Train DocBin, or a folder of them"),
@@ -78,6 +79,7 @@ def main(
     transformer: Optional[str] = typer.Option(None, "--transformer", help="[paths] transformer: a model name or folder"),
 ):
     """Write CONFIG with the paths, language and a schedule fitted to TRAIN, for `spacy train`."""
+    outputs = Outputs(files=[output_path], inputs=[config_path, train_path, dev_path])
     if not config_path.is_file():
         fail(f"{config_path}: no such file")
     for path in (train_path, dev_path):
@@ -88,10 +90,7 @@ def main(
         overrides["paths.transformer"] = transformer
     config = load_config(config_path, overrides=overrides, interpolate=False)
     epochs = config["training"]["max_epochs"]
-    try:
-        steps_per_epoch = batches_per_epoch(train_path, config.interpolate())
-    except InputError as err:
-        fail(str(err))
+    steps_per_epoch = batches_per_epoch(train_path, config.interpolate())
     if steps_per_epoch == 0:
         fail(f"{train_path}: the config's batcher makes no batch of it (no sentences, or all oversize)")
     source = f"--max-steps {max_steps}" if max_steps else f"{epochs} epochs of {steps_per_epoch:,}"
@@ -99,8 +98,9 @@ def main(
         config = fitted_config(config, steps_per_epoch, max_steps)
     except ValueError as err:
         fail(f"{config_path}: {err}")
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    config.to_disk(output_path)
+    with outputs:
+        outputs.write(output_path, config.to_disk)
+        outputs.commit()
     training = config["training"]
     msg.good(f"Wrote {output_path}")
     print(f"Steps an epoch: {steps_per_epoch:,} (batches of {train_path} by the config's batcher)")

@@ -34,3 +34,23 @@ def copy_project(dest: Path) -> Path:
         else:
             shutil.copy(source, dest / name)
     return dest
+
+
+def one_line_failure(capsys, call, *args, **kwargs) -> str:
+    """call's one `✘` line on stderr; it must exit 1, with nothing else on stderr."""
+    with pytest.raises(SystemExit) as exit_info:
+        call(*args, **kwargs)
+    assert exit_info.value.code == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("✘ ")
+    return line
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file and folder under folder, with its bytes (files) or None (folders)."""
+    return {p: None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}
+
+
+def without_dac_override(args) -> list:
+    """args run as root without root's right to read and write any file: file permissions apply to it too."""
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *args]
