@@ -4,7 +4,8 @@
 
 Each pipeline is an installed package (e.g. en_multinerd_b) or a pipeline folder; the page's fields
 change them. Each system shows its entities highlighted (spacy-streamlit), then a table of their text,
-type, character offsets and token span.
+type, character offsets and token span. The text may be up to MAX_CHARS characters long (a few pages):
+longer text gets a message, not a wait; scripts/annotate.py takes documents of any length.
 """
 import sys
 from typing import Sequence
@@ -19,6 +20,7 @@ from mistakes import COLORS
 
 ENTITY_COLUMNS = ["text", "type", "start char", "end char", "tokens"]
 DEFAULTS = ("training/trf/a/model-best", "training/trf/b/model-best")
+MAX_CHARS = 10_000
 TEXT = "Marie Curie won the Nobel Prize in Paris after a bout of influenza, and her dog slept through it."
 
 
@@ -52,6 +54,10 @@ def app(defaults: Sequence[str]) -> None:
     fields = st.columns(2)
     names = [column.text_input(f"System {s}", value, help=hint) for s, value, column in zip("AB", defaults, fields)]
     text = st.text_area("Text", TEXT, height=100)
+    if len(text) > MAX_CHARS:
+        st.error(f"The text has {len(text):,} characters; the demo takes at most {MAX_CHARS:,}. Paste a shorter part, "
+                 "or annotate long documents with scripts/annotate.py.")  # fmt: skip
+        return
     for system, name, column in zip("AB", names, st.columns(2)):
         with column:
             show(system, name, text)

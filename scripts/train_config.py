@@ -1,13 +1,17 @@
 """Write one training run's config: the base config with its schedule fitted to the train corpus.
 
     python scripts/train_config.py CONFIG TRAIN DEV OUTPUT [--max-steps 0] [--lang en] [--transformer NAME]
+        [--learn-rate 0]
 
 Counts the batches that the config's [training.batcher] makes of TRAIN: the optimizer steps of one epoch.
 The run's budget is --max-steps when set, else [training] max_epochs epochs of those steps. In the written
 config the run stops at that step, a warmup_linear learning rate reaches zero exactly there, the dev set is
 evaluated EVALUATIONS times at even intervals after step 0, the last step included, and patience is off:
 the run always ends at its budget, where the learning rate is zero, and model-best is its best evaluation.
-The train corpus is streamed (max_epochs = -1), so memory does not grow with it.
+The train corpus is streamed (max_epochs = -1), so memory does not grow with it. --learn-rate sets the peak
+learning rate (pretrained encoders want 2e-5 to 5e-5, the configs' own; a randomly initialised one far more).
+A transformer config's encoder is loaded once (config and tokenizer), so that a name the hub cannot serve
+stops here in one line rather than in spacy train.
 `spacy train OUTPUT` then trains exactly what the config says, and the numbers stay on disk beside the model.
 """
 import math
@@ -20,7 +24,7 @@ from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
-from cli import Outputs, fail, reports_errors
+from cli import InputError, Outputs, fail, one_line, reports_errors
 from corpus import docbin_files, read_docs
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
@@ -38,22 +42,45 @@ def batches_per_epoch(train_path: Path, config: Config) -> int:
 def schedule(steps_per_epoch: int, epochs: int, max_steps: int, warmup_steps: Optional[int]) -> Dict[str, int]:
     """The run's step budget, evaluation interval and warm-up.
 
-    The budget is rounded up to a whole number of evaluation intervals, so its last step is evaluated.
+    The budget is rounded up to EVALUATIONS whole evaluation intervals (fewer only for a run of fewer
+    steps), so the run is evaluated that many times and its last step is one of them.
     """
     if max_steps <= 0 and epochs <= 0:
         raise ValueError("the run needs a budget: max_steps or the config's max_epochs above 0")
     wanted = max_steps if max_steps > 0 else epochs * steps_per_epoch
     eval_frequency = max(1, math.ceil(wanted / EVALUATIONS))
-    budget = eval_frequency * math.ceil(wanted / eval_frequency)
+    budget = eval_frequency * min(EVALUATIONS, wanted)
     result = {"max_steps": budget, "eval_frequency": eval_frequency}
     if warmup_steps is not None:
         result["warmup_steps"] = min(warmup_steps, int(MAX_WARMUP_SHARE * budget))
     return result
 
 
-def fitted_config(config: Config, steps_per_epoch: int, max_steps: int) -> Config:
-    """config with its [training] stop, evaluations and learning-rate decay set for one budget."""
+def check_transformer(name: str) -> None:
+    """InputError in one line unless the transformer's config and tokenizer load (from the hub, its cache or a folder)."""
+    from huggingface_hub.utils import logging as hub_logging
+    from transformers import AutoConfig, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    hub_logging.set_verbosity_error()  # its retries would print a line each
+    transformers_logging.set_verbosity_error()
+    try:
+        AutoConfig.from_pretrained(name)
+        AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as err:
+        raise InputError(f"{name}: cannot load this transformer ({one_line(err)}); without access to the "
+                         "Hugging Face hub, give a local model folder: --vars.transformer PATH") from None  # fmt: skip
+
+
+def fitted_config(config: Config, steps_per_epoch: int, max_steps: int, peak_rate: float = 0) -> Config:
+    """config with its [training] stop, evaluations and learning-rate decay set for one budget, and its peak
+    learning rate set to peak_rate unless that is 0."""
     training = config["training"]
+    if peak_rate > 0:
+        if isinstance(training["optimizer"]["learn_rate"], dict):
+            training["optimizer"]["learn_rate"]["initial_rate"] = peak_rate
+        else:
+            training["optimizer"]["learn_rate"] = peak_rate
     learn_rate = training["optimizer"]["learn_rate"]
     decays = isinstance(learn_rate, dict) and "total_steps" in learn_rate
     if isinstance(learn_rate, dict) and not decays:
@@ -77,6 +104,7 @@ def main(
     max_steps: int = typer.Option(0, "--max-steps", min=0, help="Steps of the run; 0: the config's max_epochs epochs"),
     lang: str = typer.Option("en", "--lang", help="The pipeline's language ([nlp] lang)"),
     transformer: Optional[str] = typer.Option(None, "--transformer", help="[paths] transformer: a model name or folder"),
+    learn_rate: float = typer.Option(0, "--learn-rate", min=0, help="Peak learning rate; 0: the config's"),
 ):
     """Write CONFIG with the paths, language and a schedule fitted to TRAIN, for `spacy train`."""
     outputs = Outputs(files=[output_path], inputs=[config_path, train_path, dev_path])
@@ -89,13 +117,15 @@ def main(
     if transformer is not None:
         overrides["paths.transformer"] = transformer
     config = load_config(config_path, overrides=overrides, interpolate=False)
+    if "transformer" in config["components"]:
+        check_transformer(config.interpolate()["paths"]["transformer"])
     epochs = config["training"]["max_epochs"]
     steps_per_epoch = batches_per_epoch(train_path, config.interpolate())
     if steps_per_epoch == 0:
         fail(f"{train_path}: the config's batcher makes no batch of it (no sentences, or all oversize)")
     source = f"--max-steps {max_steps}" if max_steps else f"{epochs} epochs of {steps_per_epoch:,}"
     try:
-        config = fitted_config(config, steps_per_epoch, max_steps)
+        config = fitted_config(config, steps_per_epoch, max_steps, learn_rate)
     except ValueError as err:
         fail(f"{config_path}: {err}")
     with outputs:
@@ -110,7 +140,10 @@ def main(
     print(f"Evaluations: every {eval_frequency:,} steps, {budget // eval_frequency} after step 0, the last at step {budget:,}")
     learn_rate = training["optimizer"]["learn_rate"]
     if isinstance(learn_rate, dict):
-        print(f"Learning rate: {learn_rate['warmup_steps']:,} warm-up steps, zero at step {learn_rate['total_steps']:,}")
+        print(f"Learning rate: peak {learn_rate['initial_rate']:g} after {learn_rate['warmup_steps']:,} warm-up steps, "
+              f"zero at step {learn_rate['total_steps']:,}")  # fmt: skip
+    else:
+        print(f"Learning rate: {learn_rate:g}")
 
 
 if __name__ == "__main__":

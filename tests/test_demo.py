@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from helpers import ROOT
 
 TEXT = "Ann flew from Rome to Oslo."
+MAX_CHARS = 10_000  # the demo's documented limit
 
 
 @pytest.fixture
@@ -57,3 +58,12 @@ def test_demo_says_when_a_pipeline_cannot_be_loaded(monkeypatch, pipelines, tmp_
     app = run_app(monkeypatch, pipelines[0], str(tmp_path / "nothing"))
     assert len(app.dataframe) == 1 and len(app.error) == 1
     assert app.error[0].value.startswith(f"Cannot load {tmp_path / 'nothing'}: ")
+
+
+def test_demo_refuses_text_over_its_limit_in_a_message(monkeypatch, pipelines):
+    app = run_app(monkeypatch, *pipelines)
+    app.text_area[0].input("Ann " * (MAX_CHARS // 4 + 1)).run()
+    assert not app.exception and not app.dataframe and len(app.error) == 1
+    assert app.error[0].value.startswith(f"The text has {4 * (MAX_CHARS // 4 + 1):,} characters; the demo takes at most")
+    app.text_area[0].input(TEXT).run()
+    assert len(app.dataframe) == 2

@@ -17,6 +17,8 @@ from train_config import schedule
         (0, 14_400, 1_440, 250),  # 3 epochs of 4,800 steps; the config's 250 warm-up steps
         (50, 50, 5, 5),  # a short run: warm-up cut to a tenth of it
         (37, 40, 4, 4),  # rounded up to whole evaluation intervals, so its last step is evaluated
+        (81, 90, 9, 9),  # ten intervals of 9, not nine: every run is evaluated ten times
+        (6, 6, 1, 0),  # fewer steps than evaluations: each step is evaluated
     ],
 )
 def test_schedule(max_steps, budget, eval_frequency, warmup):
@@ -51,25 +53,36 @@ def test_cnn_config_counts_the_batchers_steps_an_epoch(tmp_path):
     write_corpus(tmp_path / "dev" / "de.spacy", 5)
     output = tmp_path / "run" / "config.cfg"
     result = run_script("train_config.py", base, tmp_path / "train", tmp_path / "dev", output, check=True)
-    # 60 sentences of both shards in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every 5.
+    # 60 sentences of both shards in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every
+    # 5, rounded up to ten evaluations: 50 steps.
     assert "Steps an epoch: 9 " in result.stdout
     training = load_config(output, interpolate=False)["training"]
-    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (45, 5, -1, 0)
+    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (50, 5, -1, 0)
 
 
-def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path):
+def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path, tiny_model):
     write_corpus(tmp_path / "train.spacy", 30)
     write_corpus(tmp_path / "dev.spacy", 5)
     output = tmp_path / "config.cfg"
     run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "train.spacy", tmp_path / "dev.spacy", output,
-               "--max-steps", 50, "--lang", "de", "--transformer", "some/encoder", check=True)  # fmt: skip
+               "--max-steps", 50, "--lang", "de", "--transformer", tiny_model, "--learn-rate", 0.001, check=True)  # fmt: skip
     config = load_config(output, interpolate=False)
     training = config["training"]
     assert training["max_steps"] == 50 and 50 % training["eval_frequency"] == 0
     rates = learn_rates(config, 50)
-    assert rates[50] == 0 and all(rate > 0 for rate in rates[1:50])
-    assert config["nlp"]["lang"] == "de" and config["paths"]["transformer"] == "some/encoder"
+    assert rates[50] == 0 and all(rate > 0 for rate in rates[1:50]) and max(rates) == pytest.approx(0.001)
+    assert config["nlp"]["lang"] == "de" and config["paths"]["transformer"] == str(tiny_model)
     assert config["paths"]["train"] == str(tmp_path / "train.spacy")
+
+
+def test_a_transformer_that_cannot_be_loaded_is_one_line(tmp_path):
+    write_corpus(tmp_path / "train.spacy", 3)
+    result = run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "train.spacy", tmp_path / "train.spacy",
+                        tmp_path / "config.cfg", "--transformer", "no-such/encoder")  # fmt: skip
+    assert result.returncode == 1 and not (tmp_path / "config.cfg").exists()
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("✘ no-such/encoder: cannot load this transformer (OSError: ")
+    assert line.endswith("give a local model folder: --vars.transformer PATH")
 
 
 def test_missing_corpus_is_one_line(tmp_path):
