@@ -2,7 +2,7 @@
 
     python benchmarks/train_memory.py [--steps 400] [--sentences 1000]
 
-Writes tests/tiny.py's MultiNERD-like data and tiny random BERT to a temporary folder, converts it, writes
+Writes scripts/synthetic.py's MultiNERD-like data and tiny random BERT to a temporary folder, converts it, writes
 system A's training config (scripts/train_config.py --max-steps STEPS) and runs `spacy train` on the CPU
 twice, alike but for [initialize.after_init]: thinc's own PyTorchShim.finish_update (mixed precision off,
 as on any CPU run), then the project's multinerd.pytorch_shims.v1 (the update copied into the weights in
@@ -23,12 +23,12 @@ from spacy.language import Language
 from spacy.util import load_config, registry
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
 from benchmark import write_section  # noqa: E402
 from callbacks import mixed_precision_on_gpu_only  # noqa: E402
 from score import cpu_name  # noqa: E402
-from tiny import write_data, write_model  # noqa: E402
+from synthetic import write_data, write_model  # noqa: E402
 
 RSS_EVERY = 50
 UPDATES = {"thinc's update": "benchmarks.thinc_update.v1", "ours, in place": "multinerd.pytorch_shims.v1"}
@@ -71,7 +71,7 @@ def train(work: Path, config_path: Path, after_init: str) -> Tuple[Dict[int, int
 
 def main(
     steps: int = typer.Option(400, "--steps", min=RSS_EVERY * 2, help="Training steps of each run"),
-    n_sentences: int = typer.Option(1000, "--sentences", min=100, help="Train sentences (tests/tiny.py's)"),
+    n_sentences: int = typer.Option(1000, "--sentences", min=100, help="Train sentences (scripts/synthetic.py's)"),
     output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to put the report into"),
 ):  # fmt: skip
     """Resident memory every RSS_EVERY steps of spacy train with thinc's weight update and with ours."""
@@ -82,7 +82,7 @@ def main(
         subprocess.run([sys.executable, "scripts/convert_corpus.py", str(work / "assets"), str(work / "corpus"),
                         "--lang", "en", "--dev-sample", "200"], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         config_path = work / "config.cfg"
-        subprocess.run([sys.executable, "scripts/train_config.py", "configs/trf.cfg", str(work / "corpus/a/train"),
+        subprocess.run([sys.executable, "scripts/train_config.py", "configs/trf.cfg", "--tagset", "full", str(work / "corpus/a/train"),
                         str(work / "corpus/a/dev_sample"), str(config_path), "--max-steps", str(steps),
                         "--transformer", str(work / "bert")], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         runs = {name: train(work, config_path, after_init) for name, after_init in UPDATES.items()}
@@ -104,8 +104,8 @@ def main(
         "",
         f"- Command: `python benchmarks/train_memory.py --steps {steps} --sentences {n_sentences}`",
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores. Training: system A, {n_sentences:,} train sentences of "
-        f"tests/tiny.py, its tiny random BERT (2 layers, hidden size 32, {weights_mib:.2f} MiB of weights); both runs "
-        "alike but for `[initialize.after_init]`, one after the other",
+        f"scripts/synthetic.py, its tiny random BERT (2 layers, hidden size 32, {weights_mib:.2f} MiB of weights); "
+        "both runs alike but for `[initialize.after_init]`, one after the other",
         "- thinc's `PyTorchShim.finish_update` rebinds each weight's `.data` to a tensor made from the optimizer's "
         "output, which keeps the previous one alive; `multinerd.pytorch_shims.v1` copies the update into the "
         "weights instead (`scripts/callbacks.py`; tests/test_pytorch_shims.py checks the weights are the same)",

@@ -22,6 +22,7 @@ import torch
 # spacy train --code imports this file alone; its neighbours are the project's modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import count_docs, docbin_files  # noqa: E402
+from multinerd import TAGSETS  # noqa: E402
 
 
 # One token each, as in MultiNERD's Chinese data: Han characters (with extension A and the compatibility
@@ -61,6 +62,17 @@ def mixed_corpus(path: Path, buffer: int) -> Callable[[Language], Iterator[Examp
         yield from pool
 
     return read
+
+
+@registry.misc("multinerd.ner_labels.v1")
+def ner_labels(tagset: str) -> Dict[str, Dict[str, int]]:
+    """The NER's moves for a tagset's labels, as `spacy init labels` writes them for [initialize.components.ner]
+    labels: B, I, L and U of each label, and U and O of none (the actions 1-5 of spaCy's BiluoPushDown)."""
+    begin, inside, last, unit, out = "1", "2", "3", "4", "5"
+    moves = {action: {label: 1 for label in TAGSETS[tagset]} for action in (begin, inside, last, unit)}
+    moves[unit][""] = 1
+    moves[out] = {"": 1}
+    return {"0": {}, **moves}
 
 
 @registry.loggers("multinerd.ConsoleLogger.v1")

@@ -1,14 +1,16 @@
 """Write one training run's config: the base config with its schedule fitted to the train corpus.
 
     python scripts/train_config.py CONFIG TRAIN DEV OUTPUT [--max-steps 0] [--lang en] [--transformer NAME]
-        [--learn-rate 0]
+        [--learn-rate 0] --tagset {full,five}
 
 Counts the batches that the config's [training.batcher] makes of TRAIN: the optimizer steps of one epoch.
 The run's budget is --max-steps when set, else [training] max_epochs epochs of those steps. In the written
 config the run stops at that step, a warmup_linear learning rate reaches zero exactly there, the dev set is
 evaluated EVALUATIONS times at even intervals after step 0, the last step included, and patience is off:
 the run always ends at its budget, where the learning rate is zero, and model-best is its best evaluation.
-The train corpus is streamed (max_epochs = -1), so memory does not grow with it. --learn-rate sets the peak
+The NER knows every label of --tagset from the first step ([initialize.components.ner] labels), not only
+those of the first examples spaCy initializes it from. The train corpus is streamed (max_epochs = -1), so
+memory does not grow with it. --learn-rate sets the peak
 learning rate (pretrained encoders want 2e-5 to 5e-5, the configs' own; a randomly initialised one far more).
 A transformer config's encoder is loaded once (config and tokenizer), so that a name the hub cannot serve
 stops here in one line rather than in spacy train.
@@ -25,6 +27,7 @@ from thinc.api import Config
 from wasabi import msg
 
 from cli import InputError, Outputs, fail, one_line, reports_errors
+from convert import Tagset
 from corpus import docbin_files, read_docs
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
@@ -105,6 +108,7 @@ def main(
     lang: str = typer.Option("en", "--lang", help="The pipeline's language ([nlp] lang)"),
     transformer: Optional[str] = typer.Option(None, "--transformer", help="[paths] transformer: a model name or folder"),
     learn_rate: float = typer.Option(0, "--learn-rate", min=0, help="Peak learning rate; 0: the config's"),
+    tagset: Tagset = typer.Option(..., "--tagset", help="The NER's labels: full (system A) or five (system B)"),
 ):
     """Write CONFIG with the paths, language and a schedule fitted to TRAIN, for `spacy train`."""
     outputs = Outputs(files=[output_path], inputs=[config_path, train_path, dev_path])
@@ -113,7 +117,11 @@ def main(
     for path in (train_path, dev_path):
         if not docbin_files(path):
             fail(f"{path}: no such DocBin, nor a folder of them")
-    overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path), "nlp.lang": lang}
+    # The NER's labels: every one of the tagset from the first step, not only those of the examples spaCy
+    # initializes it from.
+    labels = {"@misc": "multinerd.ner_labels.v1", "tagset": tagset.value}
+    overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path), "nlp.lang": lang,
+                 "initialize.components": {"ner": {"labels": labels}}}  # fmt: skip
     if transformer is not None:
         overrides["paths.transformer"] = transformer
     config = load_config(config_path, overrides=overrides, interpolate=False)

@@ -1,12 +1,15 @@
 """The run's config: a schedule counted on the train corpus, evaluations that end at the last step, a decay to zero."""
+import sys
 from itertools import islice
 
 import pytest
-from spacy.tokens import Doc, DocBin
+import spacy
+from spacy.tokens import Doc, DocBin, Span
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 
-from helpers import ROOT, run_script
+from helpers import ROOT, run, run_script
+from multinerd import TAGSETS
 from train_config import schedule
 
 
@@ -52,7 +55,8 @@ def test_cnn_config_counts_the_batchers_steps_an_epoch(tmp_path):
     write_corpus(tmp_path / "train" / "zh.spacy", 35)
     write_corpus(tmp_path / "dev" / "de.spacy", 5)
     output = tmp_path / "run" / "config.cfg"
-    result = run_script("train_config.py", base, tmp_path / "train", tmp_path / "dev", output, check=True)
+    result = run_script("train_config.py", base, tmp_path / "train", tmp_path / "dev", output, "--tagset", "full",
+                        check=True)  # fmt: skip
     # 60 sentences of both shards in batches of 7: 9 steps an epoch; cnn.cfg's 5 epochs: 45 steps, evaluated every
     # 5, rounded up to ten evaluations: 50 steps.
     assert "Steps an epoch: 9 " in result.stdout
@@ -65,7 +69,7 @@ def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path, t
     write_corpus(tmp_path / "dev.spacy", 5)
     output = tmp_path / "config.cfg"
     run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "train.spacy", tmp_path / "dev.spacy", output,
-               "--max-steps", 50, "--lang", "de", "--transformer", tiny_model, "--learn-rate", 0.001, check=True)  # fmt: skip
+               "--tagset", "five", "--max-steps", 50, "--lang", "de", "--transformer", tiny_model, "--learn-rate", 0.001, check=True)  # fmt: skip
     config = load_config(output, interpolate=False)
     training = config["training"]
     assert training["max_steps"] == 50 and 50 % training["eval_frequency"] == 0
@@ -78,7 +82,7 @@ def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path, t
 def test_a_transformer_that_cannot_be_loaded_is_one_line(tmp_path):
     write_corpus(tmp_path / "train.spacy", 3)
     result = run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "train.spacy", tmp_path / "train.spacy",
-                        tmp_path / "config.cfg", "--transformer", "no-such/encoder")  # fmt: skip
+                        tmp_path / "config.cfg", "--tagset", "full", "--transformer", "no-such/encoder")  # fmt: skip
     assert result.returncode == 1 and not (tmp_path / "config.cfg").exists()
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("✘ no-such/encoder: cannot load this transformer (OSError: ")
@@ -87,7 +91,28 @@ def test_a_transformer_that_cannot_be_loaded_is_one_line(tmp_path):
 
 def test_missing_corpus_is_one_line(tmp_path):
     result = run_script("train_config.py", ROOT / "configs/trf.cfg", tmp_path / "none.spacy", tmp_path / "dev.spacy",
-                        tmp_path / "config.cfg")  # fmt: skip
+                        tmp_path / "config.cfg", "--tagset", "full")  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"✘ {tmp_path / 'none.spacy'}: no such DocBin, nor a folder of them"]
     assert not (tmp_path / "config.cfg").exists()
+
+
+@pytest.mark.parametrize("tagset,system", [("full", "a"), ("five", "b")])
+def test_the_ner_knows_every_label_from_the_first_step_even_one_train_lacks(tmp_path, tagset, system):
+    """Train a few steps on a split without the system's last type (VEHI, ANIM): the NER has all its labels."""
+    labels = TAGSETS[tagset]
+    vocab = Vocab()
+    doc_bin = DocBin()
+    for label in labels[:-1]:
+        doc = Doc(vocab, words=["The", "name", "here", "."])
+        doc.ents = [Span(doc, 1, 2, label)]
+        doc_bin.add(doc)
+    doc_bin.to_disk(tmp_path / "train.spacy")
+    config = tmp_path / "config.cfg"
+    run_script("train_config.py", ROOT / "configs/cnn.cfg", tmp_path / "train.spacy", tmp_path / "train.spacy", config,
+               "--tagset", tagset, "--max-steps", 2, check=True)  # fmt: skip
+    run([sys.executable, "-m", "spacy", "train", config, "--code", ROOT / "scripts" / "callbacks.py", "--output",
+         tmp_path / "out", "--gpu-id", -1], check=True)  # fmt: skip
+    ner = spacy.load(tmp_path / "out" / "model-best").get_pipe("ner")
+    assert sorted(ner.labels) == sorted(labels)
+    assert ner.moves.n_moves == 4 * len(labels) + 2  # B I L U of each label, U and O of none
