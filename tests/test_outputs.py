@@ -8,6 +8,8 @@ import sys
 
 import pytest
 import spacy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import srsly
 from spacy.tokens import Doc, DocBin, Span
 
@@ -235,3 +237,43 @@ def test_convert_counts_the_lines_of_other_languages_it_skips(tmp_path, capsys):
     source.write_text(f"{GOOD}\n{GOOD.replace('en', 'de')}\n")
     convert.main(source, tmp_path / "a.spacy", tmp_path / "b.spacy", lang="en")
     assert "1 sentences; 1 lines of another language skipped ('de' 1)" in " ".join(capsys.readouterr().out.split())
+
+
+# Paths drawn from one small tree: gold, model, output and predictions, any of them where another is.
+TREE = ["", "data", "data/gold", "data/gold/en.spacy", "data/gold/zz.spacy", "data/model", "data/model/meta.json",
+        "data/model/config.cfg", "link", "link/en.spacy", "out", "out/s.json", "new/s.json"]  # fmt: skip
+
+
+def overlap(a: str, b: str) -> bool:
+    """The oracle: whether two paths are one, or one holds the other, once symlinks are resolved."""
+    a, b = os.path.realpath(a), os.path.realpath(b)
+    return os.path.commonpath([a, b]) in (a, b)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gold_at=st.sampled_from(TREE), model_at=st.sampled_from(TREE), output_at=st.sampled_from(TREE),
+       predictions_at=st.one_of(st.none(), st.sampled_from(TREE)))  # fmt: skip
+def test_score_never_writes_onto_into_or_over_an_input(tmp_path_factory, gold_at, model_at, output_at, predictions_at):
+    root = tmp_path_factory.mktemp("tree")
+    (root / "data").mkdir()
+    spacy.blank("en").to_disk(root / "data" / "model")
+    (root / "data" / "gold").mkdir()
+    doc = Doc(spacy.blank("en").vocab, words=["Rome"])
+    DocBin(docs=[doc]).to_disk(root / "data" / "gold" / "en.spacy")
+    (root / "link").symlink_to(root / "data" / "gold")
+    (root / "out").mkdir()
+    before = snapshot(root)
+    gold, model, output = root / gold_at, root / model_at, root / output_at
+    predictions = None if predictions_at is None else root / predictions_at
+    outputs = [path for path in (output, predictions) if path is not None]
+    clash = any(overlap(o, i) for o in outputs for i in (gold, model)) or (
+        predictions is not None and overlap(output, predictions))
+    try:
+        score.main(model, gold, output, five_types_gold_path=None, predictions_path=predictions, gpu_id=-1)
+        code = 0
+    except SystemExit as exit_info:
+        code = exit_info.code
+    if clash:
+        assert code == 1 and snapshot(root) == before
+    after = snapshot(root)
+    assert all(after.get(path) == content for path, content in before.items() if path not in outputs)
