@@ -22,6 +22,7 @@ import torch
 # spacy train --code imports this file alone; its neighbours are the project's modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import count_docs, docbin_files  # noqa: E402
+import entity_scores  # noqa: E402,F401  (the pipelines' entity_scores component)
 from multinerd import TAGSETS  # noqa: E402
 
 

@@ -16,6 +16,7 @@ import streamlit as st
 from spacy.util import get_installed_models
 from spacy_streamlit import visualize_ner
 
+import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 from mistakes import COLORS
 
 ENTITY_COLUMNS = ["text", "type", "start char", "end char", "tokens"]

@@ -21,7 +21,9 @@ from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
+import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
+from confidence import ConfidenceCounter
 from corpus import count_docs, read_docs
 from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
@@ -51,8 +53,9 @@ def hardware(gpu_id: int) -> str:
 
 def score(
     nlp, gold_path: Path, five_types_gold_path: Optional[Path], predictions: Optional[DocBin] = None
-) -> Tuple[SeqevalScorer, SeqevalScorer, MistakeCounter]:
-    """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold.
+) -> Tuple[SeqevalScorer, SeqevalScorer, MistakeCounter, ConfidenceCounter]:
+    """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold, and the
+    entities' scores (ent._.score) against GOLD.
     Each predicted Doc, with GOLD's entities as doc.spans["gold"], goes into predictions if given.
 
     GOLD may be a DocBin or a folder of them, one a language: the scores are then per language too.
@@ -70,11 +73,14 @@ def score(
         (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (lang, gold, five_gold))
         for lang, gold, five_gold in pairs
     )
-    scorer, five_scorer, mistakes = SeqevalScorer(), SeqevalScorer(), MistakeCounter()
+    scorer, five_scorer, mistakes, confidence = SeqevalScorer(), SeqevalScorer(), MistakeCounter(), ConfidenceCounter()
     tagged = nlp.pipe(inputs, as_tuples=True)
     for i, (doc, (lang, gold, five_gold)) in enumerate(tqdm(tagged, total=n_gold, unit="sent", disable=None)):
         scorer.add(iob_tags(gold), iob_tags(doc), lang)
         mistakes.add(judge(doc_spans(gold), doc_spans(doc)))
+        scores = {(e.start, e.end, e.label_): e._.score for e in doc.ents if e._.score is not None}
+        if scores:
+            confidence.add(set(doc_spans(gold)), scores)
         if predictions is not None:
             doc.spans[GOLD_KEY] = [Span(doc, ent.start, ent.end, ent.label_) for ent in gold.ents]
             predictions.add(doc)
@@ -82,7 +88,7 @@ def score(
             if [t.text for t in five_gold] != [t.text for t in gold]:
                 raise InputError(f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s")
             five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES), lang)
-    return scorer, five_scorer, mistakes
+    return scorer, five_scorer, mistakes, confidence
 
 
 @reports_errors
@@ -109,8 +115,8 @@ def main(
         nlp = spacy.load(model_path)
     except Exception as err:  # a broken config, missing weights
         fail(f"{model_path}: cannot load this pipeline ({one_line(err)})")
-    predictions = None if predictions_path is None else DocBin(attrs=["ENT_IOB", "ENT_TYPE"])
-    scorer, five_scorer, mistakes = score(nlp, gold_path, five_types_gold_path, predictions)
+    predictions = None if predictions_path is None else DocBin(attrs=["ENT_IOB", "ENT_TYPE"], store_user_data=True)
+    scorer, five_scorer, mistakes, confidence = score(nlp, gold_path, five_types_gold_path, predictions)
     result = {
         "model": str(model_path),
         # Training sets paths.transformer for either pipeline; only the transformer pipeline uses it.
@@ -126,6 +132,8 @@ def main(
         "mistakes": mistakes.per_type(),
         # {gold type: {predicted type: entities}}, "none" for missed and spurious.
         "confusion": mistakes.confusion_table(),
+        # How well ent._.score predicts a right entity (null for a pipeline without entity_scores).
+        "confidence": confidence.result() if confidence.scored else None,
     }
     if five_types_gold_path is not None:
         five_types = {"gold": str(five_types_gold_path), "types": list(FIVE_TYPES), "scores": five_scorer.scores()}

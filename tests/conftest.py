@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
+import entity_scores  # noqa: F401  (tests load pipelines that have the entity_scores component)
 from helpers import copy_project, run
-from tiny import write_data, write_model
+from synthetic import write_data, write_model
 
 
 # A few steps: the config step fits evaluations and the learning rate's decay to them.

@@ -1,0 +1,113 @@
+"""ent._.score measured: entity F, calibration and speed of each way of scoring, side by side on one test set.
+
+    python benchmarks/calibration.py MODEL GOLD [--temperatures 1,1.5,2] [--name NAME] [--output benchmarks/RESULTS.md]
+
+MODEL is a trained pipeline folder with the entity_scores component (training/cnn/b/model-best), GOLD its
+test DocBin or folder. For each temperature the same pipeline tags GOLD's sentences (their own tokens), and
+the table gives, beside the NER without scores (entity_scores disabled):
+- F: entity-level micro F against GOLD (the entities themselves, whatever their scores);
+- ECE: expected calibration error over every predicted entity, 10 equal-width bins of ent._.score: the
+  mean over bins, weighted by their entities, of |share of exact-match entities − mean score|;
+- words/s of nlp.pipe, and its ratio to the greedy NER's (best of three passes each, in one run).
+"""
+import sys
+from pathlib import Path
+from time import perf_counter
+from typing import Dict, List, Sequence, Tuple
+
+import spacy
+import typer
+from spacy.tokens import Doc
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
+
+import entity_scores  # noqa: E402,F401
+from benchmark import write_section  # noqa: E402
+from cli import InputError, check_apart, fail  # noqa: E402
+from corpus import read_docs  # noqa: E402
+from score import cpu_name  # noqa: E402
+
+BINS = 10
+
+
+def calibration_error(scored: Sequence[Tuple[float, bool]], bins: int = BINS) -> float:
+    """Expected calibration error of (confidence, correct) pairs over equal-width confidence bins."""
+    totals: Dict[int, List[Tuple[float, bool]]] = {}
+    for confidence, correct in scored:
+        totals.setdefault(min(int(confidence * bins), bins - 1), []).append((confidence, correct))
+    return sum(
+        len(pairs) * abs(sum(c for _, c in pairs) / len(pairs) - sum(s for s, _ in pairs) / len(pairs))
+        for pairs in totals.values()
+    ) / max(1, len(scored))
+
+
+def tag(nlp, golds: List[Doc]) -> Tuple[List[Doc], float]:
+    """The predicted docs of golds' tokens, and the best words/s of three passes."""
+    best = 0.0
+    for _ in range(3):
+        inputs = [Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g]) for g in golds]
+        start = perf_counter()
+        docs = list(nlp.pipe(inputs))
+        best = max(best, sum(len(d) for d in docs) / (perf_counter() - start))
+    return docs, best
+
+
+def measure(golds: List[Doc], docs: List[Doc]) -> Dict[str, float]:
+    """F of docs' entities against golds', and the ECE of their scores (None if unscored)."""
+    right = predicted = gold = 0
+    scored = []
+    for g, d in zip(golds, docs):
+        truth = {(e.start, e.end, e.label_) for e in g.ents}
+        gold += len(truth)
+        for ent in d.ents:
+            correct = (ent.start, ent.end, ent.label_) in truth
+            predicted += 1
+            right += correct
+            if ent._.score is not None:
+                scored.append((ent._.score, correct))
+    f = 2 * right / (predicted + gold) if predicted + gold else 0.0
+    return {"f": f, "ece": calibration_error(scored) if scored else None, "entities": predicted,
+            "mean_score": sum(s for s, _ in scored) / len(scored) if scored else None}  # fmt: skip
+
+
+def main(
+    model: Path = typer.Argument(..., help="Trained pipeline folder with the entity_scores component"),
+    gold_path: Path = typer.Argument(..., help="Test DocBin, or a folder of them"),
+    temperatures: str = typer.Option("1,1.5,2", help="entity_scores temperatures to compare, comma-separated"),
+    name: str = typer.Option("", help="Name of this measurement in RESULTS.md (default: the model folder)"),
+    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"),
+):
+    """Compare ways of scoring entities: F, calibration error and speed against the greedy NER."""
+    try:
+        check_apart([output], [model, gold_path])
+    except InputError as err:
+        fail(str(err))
+    nlp = spacy.load(model)
+    golds = [doc for _, doc in read_docs(gold_path, nlp.vocab)]
+    with nlp.select_pipes(disable=["entity_scores"]):
+        greedy_docs, greedy_speed = tag(nlp, golds)
+    greedy = measure(golds, greedy_docs)
+    rows = [f"| NER alone, no score | {100 * greedy['f']:.2f} | – | – | {greedy_speed:,.0f} | 1.00 |"]
+    for temperature in (float(t) for t in temperatures.split(",")):
+        nlp.get_pipe("entity_scores").temperature = temperature
+        docs, speed = tag(nlp, golds)
+        result = measure(golds, docs)
+        rows.append(f"| action softmax, temperature {temperature:g} | {100 * result['f']:.2f} | {result['ece']:.3f} | "
+                    f"{result['mean_score']:.3f} | {speed:,.0f} | {speed / greedy_speed:.2f} |")  # fmt: skip
+    report = "\n".join([
+        f"### calibration.py: {name or model}",
+        "",
+        f"`python benchmarks/calibration.py {model} {gold_path} --temperatures {temperatures}`; {len(golds):,} test "
+        f"sentences, {greedy['entities']:,} predicted entities; {cpu_name()}.",
+        "",
+        "| method | entity F | ECE (10 bins) | mean score | words/s | speed vs. greedy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *rows,
+    ])  # fmt: skip
+    print(report)
+    write_section(output, f"entity-scores-{name or model.name}", report)
+
+
+if __name__ == "__main__":
+    typer.run(main)
