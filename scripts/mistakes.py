@@ -24,6 +24,7 @@ from spacy import displacy
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
+import entity_scores  # noqa: F401  (Span._.score, read back from the predictions)
 from cli import InputError
 from multinerd import ENTITY_TYPES, TAGSETS, Span
 
@@ -133,7 +134,8 @@ table.counts th:first-child {{ text-align: left; }}
 
 
 class Sentence(NamedTuple):
-    """A test sentence: its text, character offsets of its tokens, and gold/A/B spans and judgements."""
+    """A test sentence: its text, character offsets of its tokens, gold/A/B spans and judgements, and the
+    scores (ent._.score) of A's and B's spans that have one."""
 
     index: int
     text: str
@@ -143,6 +145,8 @@ class Sentence(NamedTuple):
     b: List[Span]
     a_judgements: List[Judgement]
     b_judgements: List[Judgement]
+    a_scores: Dict[Span, float]
+    b_scores: Dict[Span, float]
 
 
 def _rendered(sentence: Sentence, spans: Sequence[Span]) -> str:
@@ -159,15 +163,31 @@ def _quoted(sentence: Sentence, span: Span) -> str:
     return f"{html.escape(span[2])} “{html.escape(text)}”"
 
 
-def _describe(sentence: Sentence, system: str, j: Judgement, group: str) -> str:
+def _described(sentence: Sentence, system: str, j: Judgement) -> str:
+    """What a judgement is about: the gold entity, its prediction (with its score, if any), or both."""
+    if j.predicted is not None:
+        score = (sentence.a_scores if system == "A" else sentence.b_scores).get(j.predicted)
+        predicted = _quoted(sentence, j.predicted) + ("" if score is None else f" (score {score:.2f})")
     if j.gold is None:
-        what = _quoted(sentence, j.predicted)
-    elif j.predicted is None:
-        what = _quoted(sentence, j.gold)
-    else:
-        what = f"{_quoted(sentence, j.gold)} → {_quoted(sentence, j.predicted)}"
+        return predicted
+    if j.predicted is None:
+        return _quoted(sentence, j.gold)
+    return f"{_quoted(sentence, j.gold)} → {predicted}"
+
+
+def _describe(sentence: Sentence, system: str, j: Judgement, group: str) -> str:
     kind = f"<b>{j.kind}</b>" if j.kind == group else j.kind
-    return f"<li>{system}: {kind}: {what}</li>"
+    return f"<li>{system}: {kind}: {_described(sentence, system, j)}</li>"
+
+
+def confident_mistakes_table(mistakes: Sequence[Tuple[float, str, Sentence, Judgement]]) -> str:
+    """The wrong predictions given (score, system, sentence, judgement), as a table with their sentences."""
+    rows = ["<tr><th>Score</th><th>System</th><th>Kind</th><th>Prediction</th><th>Sentence</th></tr>"]
+    for score, system, sentence, j in mistakes:
+        rows.append(f"<tr><td>{score:.3f}</td><td>{system}</td><td>{j.kind}</td>"
+                    f"<td>{_described(sentence, system, j)}</td><td>{html.escape(sentence.text)}</td></tr>")  # fmt: skip
+    return f'<table class="counts">{"".join(rows)}</table>'
+
 
 
 def render_sentence(sentence: Sentence, group: str) -> str:
@@ -214,7 +234,13 @@ def sentences(a_bin: DocBin, b_bin: DocBin, vocab: Vocab) -> Iterable[Sentence]:
         gold_a, gold_b = doc_spans(a, GOLD_KEY), doc_spans(b, GOLD_KEY)
         pred_a, pred_b = doc_spans(a), doc_spans(b)
         offsets = [(t.idx, t.idx + len(t)) for t in a]
-        yield Sentence(i, a.text, offsets, gold_a, pred_a, pred_b, judge(gold_a, pred_a), judge(gold_b, pred_b))
+        yield Sentence(i, a.text, offsets, gold_a, pred_a, pred_b, judge(gold_a, pred_a), judge(gold_b, pred_b),
+                       ent_scores(a), ent_scores(b))  # fmt: skip
+
+
+def ent_scores(doc: Doc) -> Dict[Span, float]:
+    """The scores (ent._.score) of the doc's entities that have one."""
+    return {(e.start, e.end, e.label_): e._.score for e in doc.ents if e._.score is not None}
 
 
 def sample(indices: Sequence[int], size: int, seed: str) -> List[int]:
@@ -229,6 +255,7 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
     vocab = Vocab()
     counters = {"A": MistakeCounter(), "B": MistakeCounter()}
     by_kind: Dict[str, List[int]] = {kind: [] for kind in MISTAKES}
+    confident: List[Tuple[float, str, Sentence, Judgement]] = []  # the size most confident wrong predictions
     for s in sentences(a_bin, b_bin, vocab):
         counters["A"].add(s.a_judgements)
         counters["B"].add(s.b_judgements)
@@ -236,6 +263,10 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
         for kind in MISTAKES:
             if kind in kinds:
                 by_kind[kind].append(s.index)
+        for system, judgements, scores in (("A", s.a_judgements, s.a_scores), ("B", s.b_judgements, s.b_scores)):
+            confident += [(scores[j.predicted], system, s, j) for j in judgements
+                          if j.kind != RIGHT and j.predicted in scores]  # fmt: skip
+        confident = sorted(confident, key=lambda m: (-m[0], m[2].index, m[1]))[:size]
     samples = {kind: sample(indices, size, kind) for kind, indices in by_kind.items()}
     wanted = {i for chosen in samples.values() for i in chosen}
     shown = {s.index: s for s in sentences(a_bin, b_bin, vocab) if s.index in wanted}
@@ -253,7 +284,8 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
     ]
     body.append(f'<div class="systems">{"".join(tables)}</div>')
     links = [f'<a href="#{kind.replace(" ", "-")}">{kind}</a> ({len(by_kind[kind])})' for kind in MISTAKES]
-    body.append(f"<p>Sentences with each kind of mistake, by A or B: {', '.join(links)}.</p>")
+    body.append(f"<p>Sentences with each kind of mistake, by A or B: {', '.join(links)}; "
+                '<a href="#confident">the most confident mistakes</a>.</p>')  # fmt: skip
     for kind in MISTAKES:
         totals = ", ".join(f"{counter.total(kind)} in {system}" for system, counter in counters.items())
         body += [
@@ -264,4 +296,11 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
             else "<p>None.</p>",
             *(render_sentence(shown[i], kind) for i in samples[kind]),
         ]
+    body += [
+        '<h2 id="confident">The most confident mistakes</h2>',
+        f"<p>The {len(confident)} wrong predictions of A or B with the highest scores (ent._.score).</p>"
+        + confident_mistakes_table(confident)
+        if confident
+        else "<p>No scored wrong predictions (a pipeline without entity_scores, or no mistakes).</p>",
+    ]
     return PAGE.format(title="MultiNERD NER: mistakes", body="\n".join(body))

@@ -7,10 +7,12 @@ seqeval-style ones of score.py and, for system A, those on B's five types; the m
 its license, the transformer and the label scheme, and its notes say what each score is.
 """
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from cli import Outputs, read_json, reports_errors, write_json
+from confidence import BINS
 from convert import Tagset
 from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, expand_lang
 
@@ -35,6 +37,16 @@ def performance(scores: dict, seqeval: dict) -> dict:
     if "five_types" in seqeval:
         result.update({f"five_types_seqeval_{key}": seqeval["five_types"]["scores"][key] for key in SEQEVAL_KEYS})
     return result
+
+
+def entity_scores(confidence: Optional[dict]) -> dict:
+    """What ent._.score is, and how well it predicted a right entity on the test split."""
+    return {
+        "method": "the probability of the entity's NER actions, each a softmax of the NER's scores over the "
+        "valid actions (scripts/entity_scores.py)",
+        "expected_calibration_error": None if confidence is None else confidence["ece"],
+        "calibration_bins": BINS,
+    }
 
 
 def trained_on(lang: str) -> str:
@@ -94,6 +106,7 @@ def main(
             "dropped_labels": [label for label in ENTITY_TYPES if label not in labels],
             "transformer": seqeval["transformer"],
             "evaluated_on": "MultiNERD test split",
+            "entity_scores": entity_scores(seqeval.get("confidence")),
         },
     }
     with outputs:

@@ -4,7 +4,8 @@
 
 Each system folder holds test_scores.json (spacy evaluate), seqeval_scores.json (score.py; A's
 with its five-types scores) and test_predictions.spacy (score.py --predictions). OUTPUT is the
-report (Markdown); the chart goes beside it as STEM_f1.png, and the error page as errors.html: test
+report (Markdown); the charts go beside it as STEM_f1.png and STEM_confidence.png (how well ent._.score
+predicts a right entity: reliability, and P/R/F by score threshold), and the error page as errors.html: test
 sentences with gold and both systems' predictions, at most N of them for each kind of mistake,
 from the saved predictions (nothing is tagged again). --readme also replaces the text between
 `<!-- results:start -->` and `<!-- results:end -->` in that file with a short results table, or
@@ -138,7 +139,7 @@ def confusion_table(system: dict, labels: Sequence[str]) -> str:
     return table(["Gold ↓ predicted →", *axis], rows)
 
 
-def render_report(a: dict, b: dict, chart_name: str) -> str:
+def render_report(a: dict, b: dict, chart_name: str, confidence_chart_name: str) -> str:
     five = five_types_scores(a, b)
     a5, b5 = five.values()
     a_setup, b_setup = setup(a["seqeval"]), setup(b["seqeval"])
@@ -191,6 +192,7 @@ def render_report(a: dict, b: dict, chart_name: str) -> str:
         confusion_table(a, TAGSETS["full"]),
         "#### System B",
         confusion_table(b, TAGSETS["five"]),
+        *confidence_section(a, b, confidence_chart_name),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -211,6 +213,51 @@ def render_readme_results(a: dict, b: dict, report_path: Path) -> str:
     )
     results = table(["System", "Types", "Precision", "Recall", "F1", "Token accuracy"], rows)
     return "\n\n".join([setup_line, results, note])
+
+
+def confidence_section(a: dict, b: dict, chart_name: str) -> List[str]:
+    """How well each system's ent._.score predicts a right entity: ECE, and P/R/F at each score threshold."""
+    confidence = {name: s["seqeval"].get("confidence") for name, s in (("A", a), ("B", b))}
+    if not all(confidence.values()):
+        return ["## Confidence", "Not measured: a pipeline without the entity_scores component (ent._.score)."]
+    a_rows, b_rows = (c["by_threshold"] for c in confidence.values())
+    rows = [[f"≥ {ra['threshold']:.1f}", ra["entities"], *(pct(ra[k]) for k in "prf"), rb["entities"],
+             *(pct(rb[k]) for k in "prf")] for ra, rb in zip(a_rows, b_rows)]  # fmt: skip
+    eces = ", ".join(f"{name} {c['ece']:.3f}" for name, c in confidence.items())
+    return [
+        "## Confidence",
+        "Each predicted entity's `ent._.score` (scripts/entity_scores.py) against whether it is right (its span "
+        f"and type in the gold). Expected calibration error over 10 score bins: {eces} (0: each bin's share of "
+        "right entities equals its mean score). Keeping only the entities that score at least a threshold:",
+        table(["Score", "A entities", "A P", "A R", "A F", "B entities", "B P", "B R", "B F"], rows),
+        f"![Reliability of the scores, and P/R/F by threshold]({chart_name})",
+    ]
+
+
+def write_confidence_chart(a: dict, b: dict, path: Path) -> None:
+    """Reliability (mean score vs. share right, per bin) and P/R/F by threshold, A and B side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (reliability, threshold) = plt.subplots(1, 2, figsize=(10, 4))
+    reliability.plot([0, 1], [0, 1], color="#999", linestyle=":", label="perfect")
+    for name, system in (("A", a), ("B", b)):
+        confidence = system["seqeval"]["confidence"]
+        shown = [(row["score"], row["precision"]) for row in confidence["bins"] if row["entities"]]
+        reliability.plot(*zip(*shown), marker="o", label=f"System {name} (ECE {confidence['ece']:.3f})")
+        rows = confidence["by_threshold"]
+        for key, style in (("p", "--"), ("r", ":"), ("f", "-")):
+            threshold.plot([r["threshold"] for r in rows], [r[key] for r in rows], style, label=f"{name} {key.upper()}")
+    reliability.set(xlabel="Mean score in the bin", ylabel="Share of right entities", xlim=(0, 1), ylim=(0, 1),
+                    title="Reliability of ent._.score")  # fmt: skip
+    threshold.set(xlabel="Score threshold", ylim=(0, 1), title="Entities scoring at least the threshold")
+    reliability.legend(fontsize="small")
+    threshold.legend(fontsize="small", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, format="png")  # path may be a temporary name with no .png
+    plt.close(fig)
 
 
 def write_chart(a: dict, b: dict, path: Path) -> None:
@@ -268,8 +315,9 @@ def main(
 ):
     """Write the report of systems A and B, and optionally the README's results section."""
     chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
+    confidence_path = output_path.with_name(f"{output_path.stem}_confidence.png")
     errors_path = output_path.with_name(ERRORS_PAGE)
-    outputs = Outputs(files=[output_path, chart_path, errors_path, readme_path], inputs=[a_dir, b_dir])
+    outputs = Outputs(files=[output_path, chart_path, confidence_path, errors_path, readme_path], inputs=[a_dir, b_dir])
     readme = None if readme_path is None else readme_text(readme_path)
     missing = ", ".join(map(str, missing_files([a_dir, b_dir])))
     with outputs:
@@ -285,15 +333,17 @@ def main(
         for path in predictions:
             if not path.is_file():
                 raise InputError(f"{path}: no such file (score.py --predictions writes it)")
-        report = render_report(a, b, chart_path.name)
+        report = render_report(a, b, chart_path.name, confidence_path.name)
         page = render_page(*(read_docbin(path) for path in predictions), error_samples)
         outputs.write(output_path, write_text(report))
         outputs.write(chart_path, lambda tmp: write_chart(a, b, tmp))
+        if a["seqeval"].get("confidence") and b["seqeval"].get("confidence"):
+            outputs.write(confidence_path, lambda tmp: write_confidence_chart(a, b, tmp))
         outputs.write(errors_path, write_text(page))
         if readme_path is not None:
             outputs.write(readme_path, write_text(replace_between_markers(readme, render_readme_results(a, b, output_path))))
         outputs.commit()
-    msg.good(f"Wrote {output_path}, {chart_path} and {errors_path}")
+    msg.good(f"Wrote {output_path}, its charts and {errors_path}")
     if readme_path is not None:
         msg.good(f"Wrote the results section of {readme_path}")
 

@@ -79,13 +79,17 @@ def test_sample_is_bounded_reproducible_and_in_order():
 WORDS = ["Ann", "met", "Bob", "in", "Rome", "."]
 
 
-def predictions(sentences):
-    """A DocBin as score.py --predictions writes it: for each sentence (gold, predicted) spans of WORDS."""
+def predictions(sentences, scores=None):
+    """A DocBin as score.py --predictions writes it: for each sentence (gold, predicted) spans of WORDS, and
+    the predictions' scores (ent._.score) in order, if given."""
     vocab = spacy.blank("en").vocab
-    doc_bin = DocBin()
+    doc_bin = DocBin(store_user_data=True)
+    scores = iter(scores or [])
     for gold, predicted in sentences:
         doc = Doc(vocab, words=WORDS)
         doc.ents = [Span(doc, s, e, label) for s, e, label in predicted]
+        for ent in doc.ents:
+            ent._.score = next(scores, None)
         doc.spans[GOLD_KEY] = [Span(doc, s, e, label) for s, e, label in gold]
         doc_bin.add(doc)
     return doc_bin
@@ -94,7 +98,7 @@ def predictions(sentences):
 def shown(page):
     """The test sentences on the page, under each heading (up to its colon)."""
     sections = re.split(r"<h2[^>]*>", page)[1:]
-    return {s.split(":")[0]: re.findall(r'<div class="sentence" id="s(\d+)">', s) for s in sections}
+    return {re.split("[:<]", s)[0]: re.findall(r'<div class="sentence" id="s(\d+)">', s) for s in sections}
 
 
 def test_page_shows_every_sentence_with_a_mistake_when_the_sample_is_large():
@@ -110,6 +114,7 @@ def test_page_shows_every_sentence_with_a_mistake_when_the_sample_is_large():
         "Wrong type": ["3"],
         "Wrong boundary": ["3"],
         "Wrong type and boundary": [],
+        "The most confident mistakes": [],
     }
     assert '<h2 id="missed">Missed: 1 in A, 0 in B</h2><p>1 of the 1 sentences' in page.replace("\n", "")
     assert "<li>A: <b>missed</b>: PER “Ann”</li>" in page
@@ -136,3 +141,16 @@ def test_page_escapes_the_text():
     page = render_page(doc_bin, doc_bin, 5)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_page_lists_the_most_confident_mistakes_with_their_scores():
+    right = ([(0, 1, "PER")], [(0, 1, "PER")])
+    # Scores in order of the predictions: A's, then B's. A: right 0.99, wrong type 0.7; B: spurious 0.9, right 0.8.
+    a = predictions([right, ([(4, 5, "LOC")], [(4, 5, "ORG")])], scores=[0.99, 0.7])
+    b = predictions([([], [(2, 3, "PER")]), right], scores=[0.9, 0.8])
+    page = render_page(a, b, 10)
+    confident = page.split('<h2 id="confident">')[1]
+    rows = re.findall(r"<tr><td>([\d.]+)</td><td>(\w)</td><td>([\w ]+)</td>", confident)
+    assert rows == [("0.900", "B", "spurious"), ("0.700", "A", "wrong type")]
+    assert "<li>A: <b>wrong type</b>: LOC “Rome” → ORG “Rome” (score 0.70)</li>" in page
+    assert len(re.findall("<tr><td>", render_page(a, b, 1).split('<h2 id="confident">')[1])) == 1

@@ -325,3 +325,26 @@ def test_spacy_debug_data_runs_offline(project_run, tiny_model, tmp_path, system
     assert f"{len(TAGSETS[SYSTEMS[system]])} label(s)" in result.stdout
     # Its one error on tiny data: fewer than 2,000 training sentences.
     assert "✘ 1 error" in result.stdout and "Low number of examples to train a new pipeline (60)" in result.stdout
+
+
+def test_report_confidence_section_by_hand(tmp_path):
+    write_systems(tmp_path)
+    for system, ece in (("a", 0.125), ("b", 0.05)):
+        scores = srsly.read_json(tmp_path / system / "seqeval_scores.json")
+        rows = [{"threshold": t / 10, "entities": 10 - t, "p": 0.5 + t / 20, "r": 0.5, "f": 0.5} for t in range(10)]
+        scores["confidence"] = {"ece": ece, "by_threshold": rows,
+                                "bins": [{"entities": 2, "score": 0.95, "precision": 1.0}]}  # fmt: skip
+        srsly.write_json(tmp_path / system / "seqeval_scores.json", scores)
+    run_script("report.py", tmp_path / "a", tmp_path / "b", tmp_path / "report.md", cwd=tmp_path, check=True)
+    report = (tmp_path / "report.md").read_text(encoding="utf8")
+    assert "Expected calibration error over 10 score bins: A 0.125, B 0.050" in report
+    (by_threshold,) = tables(report, "## Confidence")
+    assert by_threshold["≥ 0.0"] == ["10", "50.00", "50.00", "50.00", "10", "50.00", "50.00", "50.00"]
+    assert by_threshold["≥ 0.9"] == ["1", "95.00", "50.00", "50.00", "1", "95.00", "50.00", "50.00"]
+    assert (tmp_path / "report_confidence.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_report_without_entity_scores_says_so(hand_made):
+    report = (hand_made / "report.md").read_text(encoding="utf8")
+    assert "## Confidence\n\nNot measured: a pipeline without the entity_scores component" in report
+    assert not (hand_made / "report_confidence.png").exists()
