@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
 from benchmark import write_section  # noqa: E402
-from callbacks import mixed_precision_on_gpu_only  # noqa: E402
+from callbacks import mixed_precision_on_gpu  # noqa: E402
 from score import cpu_name  # noqa: E402
 from synthetic import write_data, write_model  # noqa: E402
 
@@ -41,7 +41,7 @@ def resident_mib() -> int:
 
 @registry.callbacks("benchmarks.thinc_update.v1")
 def thinc_update() -> Callable[[Language], Language]:
-    return mixed_precision_on_gpu_only
+    return mixed_precision_on_gpu
 
 
 @registry.callbacks("benchmarks.resident_set.v1")

@@ -153,17 +153,17 @@ def finish_update_in_place(shim: PyTorchShim, optimizer: Optimizer) -> None:
 
 @registry.callbacks("multinerd.pytorch_shims.v1")
 def pytorch_shims() -> Callable[[Language], Language]:
-    """Fit the pipeline's PyTorch layers for training: weights updated in place, mixed precision only on a GPU.
+    """Fit the pipeline's PyTorch layers for training: weights updated in place, mixed precision on a GPU.
 
-    Mixed precision needs a CUDA GPU: thinc's gradient scaler refuses CPU tensors, so on the CPU
-    (--gpu-id -1) it is turned off and one config trains on either. The update in place
-    (finish_update_in_place) keeps training memory flat.
+    The configs save mixed precision off (so a packaged pipeline asks no CPU for autocast) and this turns it
+    on where training runs on a GPU; thinc's gradient scaler needs a CUDA GPU, so one config trains on either.
+    The update in place (finish_update_in_place) keeps training memory flat.
     """
 
     def after_init(nlp: Language) -> Language:
         for shim in pytorch_shims_of(nlp):
             shim.finish_update = MethodType(finish_update_in_place, shim)
-        return mixed_precision_on_gpu_only(nlp)
+        return mixed_precision_on_gpu(nlp)
 
     return after_init
 
@@ -176,10 +176,10 @@ def pytorch_shims_of(nlp: Language) -> Iterator[PyTorchShim]:
                 yield shim
 
 
-def mixed_precision_on_gpu_only(nlp: Language) -> Language:
-    """nlp with mixed precision turned off if it trains on the CPU."""
-    if isinstance(get_current_ops(), NumpyOps):
+def mixed_precision_on_gpu(nlp: Language) -> Language:
+    """nlp with mixed precision (and its gradient scaler) turned on if it runs on a GPU."""
+    if not isinstance(get_current_ops(), NumpyOps):
         for shim in pytorch_shims_of(nlp):
-            shim._mixed_precision = False
-            shim._grad_scaler = PyTorchGradScaler(enabled=False)
+            shim._mixed_precision = True
+            shim._grad_scaler = PyTorchGradScaler(enabled=True)
     return nlp

@@ -22,9 +22,11 @@ SYSTEMS = {"a": "full", "b": "five"}
 PIPELINES = {"trf": ("project_run", "", True), "cnn": ("cnn_project_run", "_sm", False)}
 LOAD = """
 import json, sys, spacy
+from spacy.tokens import Span
 nlp = spacy.load(sys.argv[1])
 doc = nlp("Barack Obama adopted a dog in Paris.")
-print(json.dumps({"labels": nlp.get_pipe("ner").labels, "meta": nlp.meta, "ents": len(doc.ents)}))
+print(json.dumps({"labels": nlp.get_pipe("ner").labels, "meta": nlp.meta, "ents": len(doc.ents),
+                  "has_score": Span.has_extension("score"), "scores": [ent._.score for ent in doc.ents]}))
 """
 
 
@@ -88,6 +90,8 @@ def test_wheel_loads_by_name_with_its_labels_and_test_scores(request, installed_
     result = run([sys.executable, "-c", LOAD, f"en_multinerd_{system}{suffix}"], cwd=tmp_path,
                  env={"PYTHONPATH": str(installed_wheels)}, check=True)  # fmt: skip
     loaded = json.loads(result.stdout.splitlines()[-1])
+    assert "autocast" not in result.stderr  # a pipeline on the CPU asks torch for no mixed precision
+    assert loaded["has_score"] and all(0 < score <= 1 for score in loaded["scores"])
     tagset = SYSTEMS[system]
     assert sorted(loaded["labels"]) == sorted(TAGSETS[tagset])
     meta = loaded["meta"]
@@ -108,4 +112,7 @@ def test_wheel_loads_by_name_with_its_labels_and_test_scores(request, installed_
     five = [seqeval["five_types"]["scores"][key] for key in keys] if system == "a" else [None] * len(keys)
     assert [performance.get(f"five_types_seqeval_{key}") for key in keys] == five
     assert "`SEQEVAL_TOKEN_ACC`" in meta["notes"]
+    confidence = seqeval["confidence"]
+    ece = meta["multinerd"]["entity_scores"]["expected_calibration_error"]
+    assert ece == (confidence["ece"] if confidence else None)
     assert meta["multinerd"]["tagset"] == tagset and meta["multinerd"]["labels"] == list(TAGSETS[tagset])
