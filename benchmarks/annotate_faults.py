@@ -20,11 +20,12 @@ import spacy
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import annotate as annotate_script  # noqa: E402
 from annotate_scaling import documents, start_local_ray, write_jsonl  # noqa: E402
 from benchmark import write_section  # noqa: E402
+from cli import InputError, check_apart, fail  # noqa: E402
 from score import cpu_name  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -85,6 +86,10 @@ def main(
     output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"),
 ):
     """Measure page faults and CPU a document: a plain loop here, and annotate's worker with and without WORKER_ENV."""
+    try:
+        check_apart([output], [Path(model)])
+    except InputError as err:
+        fail(str(err))
     to_load = annotate_script.model_to_load(model)
     worker_env = dict(annotate_script.WORKER_ENV)
     texts = documents(n_docs)

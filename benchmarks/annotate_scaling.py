@@ -2,13 +2,12 @@
 
     python benchmarks/annotate_scaling.py MODEL [--docs 2000] [--batch-size 64]
 
-The corpus: generated documents of SENTENCES_PER_DOC MultiNERD-like sentences from tests/tiny.py (about 25
-words a document), as a JSONL file. The plain loop runs in this process after spacy.load (timed apart),
-just before and just after each annotate job on the corpus, and that job is compared with the mean of
-the two: this machine's speed drifts from minute to minute. Ray starts once (ray.init and a first
-trivial task, timed apart). Each annotate job starts its workers and loads the pipeline in each, as
-every real run does: a job on one document measures that fixed cost, which the job on the corpus is then
-shown with and without. Prints a Markdown table to stdout.
+The corpus: MultiNERD-like sentences from scripts/synthetic.py, one a document (about 25 words), as a JSONL
+file. The plain loop runs in this process after spacy.load (timed apart), just before and just after each
+annotate job on the corpus, and that job is compared with the mean of the two: this machine's speed drifts
+from minute to minute. Ray starts once (ray.init and a first trivial task, timed apart). Each annotate job
+starts its workers and loads the pipeline in each, as every real run does: a job on one document measures that
+fixed cost, which the job on the corpus is then shown with and without. Prints a Markdown table to stdout.
 """
 import json
 import logging
@@ -26,22 +25,20 @@ import spacy
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from annotate import ROWS_PER_BLOCK, annotate, check_local_resources, count_rows, model_to_load  # noqa: E402
 from cli import fail  # noqa: E402
 from score import cpu_name  # noqa: E402
-from tiny import sentences  # noqa: E402
+from synthetic import sentences  # noqa: E402
 
-SENTENCES_PER_DOC = 3
 WORKERS = (1, 2)
 PACKAGES = ("spacy", "spacy-transformers", "thinc", "torch", "ray", "pyarrow")
 
 
 def documents(n_docs: int) -> List[str]:
-    """n_docs texts, each SENTENCES_PER_DOC of tests/tiny.py's sentences, words separated by spaces."""
-    lines = [" ".join(record["tokens"]) for record in sentences(n_docs * SENTENCES_PER_DOC, "en", seed=0)]
-    return [" ".join(lines[i : i + SENTENCES_PER_DOC]) for i in range(0, len(lines), SENTENCES_PER_DOC)]
+    """n_docs texts, each one of scripts/synthetic.py's sentences, words separated by spaces."""
+    return [" ".join(record["tokens"]) for record in sentences(n_docs, "en", seed=0)]
 
 
 def noop() -> None:
@@ -153,7 +150,7 @@ def main(
         f"- Command: `python benchmarks/annotate_scaling.py {model} --docs {n_docs} --batch-size {batch_size}`",
         "- docs/s vs. plain: an annotate job against the mean of the plain loops run just before and just after it",
         f"- Model: {meta['lang']}_{meta['name']} {meta['version']}, pipeline {', '.join(nlp.pipe_names)}",
-        f"- Corpus: {n_docs:,} documents of {SENTENCES_PER_DOC} sentences from tests/tiny.py, {n_words:,} words "
+        f"- Corpus: {n_docs:,} one-sentence documents from scripts/synthetic.py, {n_words:,} words "
         f"({n_words / n_docs:.1f} a document); read blocks of {ROWS_PER_BLOCK:,} documents, `nlp.pipe` batches of {batch_size}",
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores; torch threads: {torch_threads} in the plain loop, "
         f"1 in each Ray worker (Ray sets OMP_NUM_THREADS to the worker's one CPU)",

@@ -21,7 +21,7 @@ from typing import Dict, Tuple
 import typer
 
 from benchmark import ROOT, synthetic_sentences, write_section
-from cli import fail
+from cli import InputError, check_apart, fail
 from multinerd import LANGS, SPLITS, TAG_IDS, hub_filename
 from score import cpu_name
 
@@ -80,6 +80,10 @@ def main(
     output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Results file"),
 ):
     """Measure the convert step on a synthetic ten-language corpus of MultiNERD's size."""
+    try:
+        check_apart([output], [work_dir])
+    except InputError as err:
+        fail(str(err))
     if work_dir.exists() and any(work_dir.iterdir()):
         fail(f"{work_dir} is not empty: give a new or empty folder")
     sizes = split_sizes(train)

@@ -25,11 +25,11 @@ from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 
 from benchmark import ROOT, synthetic_corpus, write_section
-from cli import fail
+from cli import InputError, check_apart, fail
 from corpus import read_docs
 from multinerd import TAG_IDS, hub_filename
 from score import cpu_name
-from tiny import TINY_BERT, write_bert
+from synthetic import TINY_BERT, write_bert
 
 PROJECT_FILES = ("project.yml", "configs", "scripts")
 SYSTEMS = ("a", "b")
@@ -96,6 +96,10 @@ def main(
     output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to put the report into"),
 ):  # fmt: skip
     """Run `weasel run all` end to end on an English-sized synthetic corpus and measure every step."""
+    try:
+        check_apart([output], [rehearsal_dir])
+    except InputError as err:
+        fail(str(err))
     if rehearsal_dir.exists() and any(rehearsal_dir.iterdir()):
         fail(f"{rehearsal_dir}: not empty; give a new or empty folder")
     rehearsal_dir.mkdir(parents=True, exist_ok=True)
@@ -179,7 +183,7 @@ def main(
         f"- Assets: train JSONL {size(rehearsal_dir / 'assets' / hub_filename('train', 'en'))}",
         f"- Command: `{command}`; the workflow ran with `{' '.join(args[:2])} --vars.transformer TINY_BERT`",
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores; peak memory is the largest process's resident set",
-        "- Encoder: BERT with 2 layers of hidden size 32, randomly initialised (tests/tiny.py), so the scores "
+        "- Encoder: BERT with 2 layers of hidden size 32, randomly initialised (scripts/synthetic.py), so the scores "
         "mean nothing; the step counts, schedule, wall times of everything but the encoder, and the sizes do",
     ]  # fmt: skip
     report = "\n".join(lines)

@@ -270,5 +270,7 @@ def write_text(text: str) -> Callable[[Path], None]:
 
 
 def write_json(data: object) -> Callable[[Path], None]:
-    """A writer for Outputs.write: data as indented JSON."""
-    return lambda tmp: tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
+    """A writer for Outputs.write: data as indented JSON, floats as srsly writes them (as spaCy writes a meta)."""
+    import srsly
+
+    return lambda tmp: srsly.write_json(tmp, data)

@@ -7,7 +7,7 @@ from spacy.vocab import Vocab
 from convert_corpus import sample_sizes
 from helpers import run_script
 from multinerd import LANGS
-from tiny import write_data
+from synthetic import write_data
 
 
 def test_sample_sizes_are_proportional_with_largest_remainders():
