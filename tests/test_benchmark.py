@@ -6,7 +6,7 @@ from helpers import ROOT, run
 START, END = "<!-- benchmark.py: throughput-tiny-cpu -->", "<!-- /benchmark.py: throughput-tiny-cpu -->"
 HEADER = ["", "ours: spaCy (configs/trf.cfg)", "baseline: Transformers", "ours / baseline"]
 SPEED_ROWS = ["training, words/s", "inference, words/s"]
-COMPONENT_ROWS = [f"inference, {name} component alone, words/s" for name in ("transformer", "ner")]
+COMPONENT_ROWS = [f"inference, {name} component alone, words/s" for name in ("transformer", "ner", "entity_scores")]
 MEMORY_ROWS = ["peak GPU memory, training (GiB)", "peak GPU memory, inference (GiB)"]
 CPU_ROW = "inference on the CPU, words/s"
 VARIANT = "components.ner.model.hidden_width=32 nlp.batch_size=16"
