@@ -5,7 +5,7 @@ import pytest
 
 import entity_scores  # noqa: F401  (tests load pipelines that have the entity_scores component)
 from helpers import copy_project, run
-from synthetic import write_data, write_model
+from synthetic import Family, write_data, write_model
 
 
 # A few steps: the config step fits evaluations and the learning rate's decay to them.
@@ -42,10 +42,13 @@ def cnn_project_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def xx_project_run(tmp_path_factory, tiny_model):
-    """A copy of the project after `weasel run all . --vars.lang xx`: tiny data in all ten languages."""
+def xx_project_run(tmp_path_factory):
+    """A copy of the project after `weasel run all . --vars.lang xx`: tiny data in all ten languages, and a tiny
+    XLM-R-like encoder (SentencePiece, as xlm-roberta-base, the README's encoder for xx)."""
+    encoder = tmp_path_factory.mktemp("xlmr") / "xlmr"
+    write_model(encoder, Family.xlmr)
     project = copy_project(tmp_path_factory.mktemp("xx"))
-    return run_workflow(project, "--vars.lang", "xx", "--vars.transformer", tiny_model, lang="xx", sizes=(20, 10, 10))
+    return run_workflow(project, "--vars.lang", "xx", "--vars.transformer", encoder, lang="xx", sizes=(20, 10, 10))
 
 
 @pytest.fixture(scope="session")

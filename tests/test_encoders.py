@@ -1,0 +1,56 @@
+"""Each encoder family that users pick, through the whole workflow: tiny random stand-ins of DistilBERT (no
+token type ids), mBERT (a multilingual WordPiece), RoBERTa (byte-level BPE) and XLM-R (SentencePiece; also
+the xx run of test_multilingual.py), each `weasel run all` to wheels that load by name and tag raw text."""
+import json
+import sys
+
+import pytest
+
+from conftest import run_workflow
+from helpers import copy_project, run
+from synthetic import Family, write_model
+
+pytestmark = pytest.mark.slow
+
+FAMILIES = [Family.distilbert, Family.mbert, Family.roberta, Family.xlmr]
+RAW = ["Paris, France.", "Dr. Maria Rossi (born 1970) said: \"It's over.\"", "  Two  spaces,\tand a tab. "]
+TAG = """
+import json, sys, spacy
+nlp = spacy.load(sys.argv[1])
+rows = []
+for doc in nlp.pipe(json.loads(sys.argv[2])):
+    align = doc._.trf_data.align
+    rows.append({"tokens": [(t.idx, t.text, t.is_space, len(align[t.i].data)) for t in doc],
+                 "ents": [(e.start_char, e.end_char, e.text, e.label_, e._.score) for e in doc.ents]})
+print(json.dumps(rows))
+"""
+
+
+@pytest.fixture(scope="module", params=FAMILIES, ids=[family.value for family in FAMILIES])
+def family_run(request, tmp_path_factory):
+    """(family, project after `weasel run all` with the family's tiny encoder, the wheels installed apart)."""
+    family = request.param
+    encoder = tmp_path_factory.mktemp("encoder") / family.value
+    write_model(encoder, family)
+    project = copy_project(tmp_path_factory.mktemp(family.value))
+    run_workflow(project, "--vars.transformer", encoder)
+    site = tmp_path_factory.mktemp("site")
+    wheels = sorted(project.glob("packages/trf/*/en_*/dist/*.whl"))
+    assert [w.name for w in wheels] == [f"en_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"]
+    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, *wheels], check=True)
+    return family, project, site
+
+
+@pytest.mark.parametrize("system", "ab")
+def test_wheel_tags_raw_text_with_exact_offsets_and_every_token_on_a_piece(family_run, tmp_path, system):
+    family, _, site = family_run
+    result = run([sys.executable, "-c", TAG, f"en_multinerd_{system}", json.dumps(RAW)], cwd=tmp_path,
+                 env={"PYTHONPATH": str(site)}, check=True)  # fmt: skip
+    rows = json.loads(result.stdout.splitlines()[-1])
+    assert [t for _, t, _, _ in rows[0]["tokens"]] == ["Paris", ",", "France", "."]  # raw punctuation, split
+    for text, row in zip(RAW, rows):
+        assert all(text[idx : idx + len(t)] == t for idx, t, _, _ in row["tokens"])
+        unaligned = [t for _, t, is_space, pieces in row["tokens"] if not is_space and pieces == 0]
+        assert not unaligned, f"{family.value}: tokens on no piece: {unaligned}"
+        for start, end, ent_text, label, score in row["ents"]:
+            assert text[start:end] == ent_text and 0 < score <= 1
