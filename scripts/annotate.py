@@ -1,37 +1,47 @@
 """Annotate documents with a spaCy pipeline on Ray Data: Ray starts locally, or joins a cluster (--address).
 
     python scripts/annotate.py MODEL INPUT OUTPUT [--text-field text] [--id-field id]
-        [--batch-size 64] [--workers 1] [--gpus-per-worker 0] [--address ADDR]
+        [--batch-size 64] [--workers CPUS] [--gpus-per-worker 0] [--address ADDR] [--min-score 0]
 
-Every input document gets one output row: its id, its entities, and an error (null, or why the
-document could not be annotated). Ray Data streams the documents from the files through the workers
-into OUTPUT's part files, so memory stays flat however many documents there are. A finished OUTPUT
-holds MANIFEST, annotate's record of the run; an existing OUTPUT is replaced only if it is such a
-finished output and holds nothing else.
+Every input document gets one output row: its id, its entities (each with its offsets, type, text and
+score, ent._.score: null from a pipeline without one; --min-score leaves out those below it), and an error
+(null, or why the document could not be annotated); blank lines are no documents, only counted. Ray Data streams the
+documents from the files through the workers into OUTPUT's part files, so memory stays flat however
+many documents there are. A finished OUTPUT holds MANIFEST, annotate's record of the run; an existing
+OUTPUT is replaced only if it is such a finished output and holds nothing else. OUTPUT is a folder
+even when named *.jsonl; read it with
+
+    pd.read_parquet(OUTPUT)
+    pd.concat(pd.read_json(part, lines=True) for part in sorted(Path(OUTPUT).glob("*.jsonl")))
 """
 import io
 import json
 import logging
 import os
-import shutil
+import socket
+import sys
+import time
+from collections import Counter
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import ray
 import spacy
 import typer
+from ray.data._internal.execution.execution_callback import ExecutionCallback
+from ray.data.block import Block, BlockAccessor
 from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 from wasabi import msg
 
-from cli import fail, one_line, remove_leftovers, temporary_name
+from cli import InputError, Outputs, fail, one_line, reports_errors
 
 INPUT_SUFFIXES = (".jsonl", ".txt", ".parquet")
 DOCUMENTS = pa.schema([("id", pa.string()), ("text", pa.string()), ("error", pa.string())])
-ENTITY = pa.struct(
-    [("start_char", pa.int64()), ("end_char", pa.int64()), ("label", pa.string()), ("text", pa.string())]
-)
+ENTITY = pa.struct([("start_char", pa.int64()), ("end_char", pa.int64()), ("label", pa.string()),
+                    ("text", pa.string()), ("score", pa.float64())])  # fmt: skip
 ANNOTATIONS = pa.schema([("id", pa.string()), ("entities", pa.list_(ENTITY)), ("error", pa.string())])
 # Rows per output part file (a target, not a limit): few files, each small enough to read on its own.
 ROWS_PER_FILE = 100_000
@@ -46,6 +56,12 @@ WORKER_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_
 # annotate's record of a finished run, inside OUTPUT; the leading "_" makes Parquet readers skip it.
 MANIFEST = "_annotate.json"
 WRITTEN_BY = "scripts/annotate.py"
+# The error of a row that stands for a blank line: the writer counts such rows and writes none of them.
+BLANK = "blank line"
+# Seconds between two progress lines.
+PROGRESS_INTERVAL = 10
+# Seconds to wait for a cluster's GCS port to answer (--address HOST:PORT).
+CONNECT_TIMEOUT = 10
 
 
 def text_error(text: object, text_field: str) -> Optional[str]:
@@ -81,12 +97,19 @@ def id_text(value: object) -> str:
     return str(value)  # Parquet's dates, times and decimals: their ISO or decimal text
 
 
+def file_format(path: Union[str, Path]) -> str:
+    """A file's format: its suffix in lower case (".jsonl", ".txt", ".parquet", ...)."""
+    return os.path.splitext(path)[1].lower()
+
+
 class DocumentReader:
     """(id, text, error) rows from a JSONL, text or Parquet file, in blocks of rows_per_block.
 
     A document without an id (or with one that cannot be written) gets the id NAME:N, NAME being its
     file's path relative to root and N its line number (from 1), or its row index in a Parquet file
-    (from 0). Nothing in one document stops the reading: it becomes that document's error.
+    (from 0). Nothing in one document stops the reading: it becomes that document's error. A blank line
+    (empty or only whitespace) is no document: it gets a row with the error BLANK, which is never written.
+    A UTF-8 byte order mark at the start of a file is no part of its first line.
     """
 
     def __init__(self, root: Path, text_field: str, id_field: str, rows_per_block: int):
@@ -121,19 +144,21 @@ class DocumentReader:
         return doc_id, None if error else text, error
 
     def records(self, f: pa.NativeFile, path: str, name: str) -> Iterator[Tuple[int, object, object, Optional[str]]]:
-        """(line number or row index, id or None, text, error or None) for each document in one file."""
-        if path.endswith(".parquet"):
+        """(line number or row index, id or None, text, error or None) for each document and blank line in one file."""
+        if file_format(path) == ".parquet":
             yield from self.parquet_records(pq.ParquetFile(f), name)
             return
         for number, raw in enumerate(io.BufferedReader(f), start=1):
             try:
-                line = raw.decode("utf8").rstrip("\r\n")
+                line = raw.decode("utf-8-sig" if number == 1 else "utf8").rstrip("\r\n")
             except UnicodeDecodeError:
                 yield number, None, None, "not UTF-8"
                 continue
-            if path.endswith(".txt"):
+            if not line.strip():
+                yield number, None, None, BLANK
+            elif file_format(path) == ".txt":
                 yield number, None, line, None
-            elif line.strip():  # a blank line in a JSONL file is no document
+            else:
                 try:
                     record = json.loads(line)
                 except (ValueError, RecursionError) as err:  # bad JSON, too deep, a number too long
@@ -174,7 +199,7 @@ class Documents(FileBasedDatasource):
         self.reader = reader
 
     def _open_input_source(self, filesystem, path: str, **open_args) -> pa.NativeFile:
-        if path.endswith(".parquet"):
+        if file_format(path) == ".parquet":
             return filesystem.open_input_file(path)  # Parquet needs random access, not a stream
         return super()._open_input_source(filesystem, path, **open_args)
 
@@ -183,13 +208,15 @@ class Documents(FileBasedDatasource):
 
 
 class Annotator:
-    """A worker: loads the pipeline once, then turns blocks of (id, text, error) into (id, entities, error)."""
+    """A worker: loads the pipeline once, then turns blocks of (id, text, error) into (id, entities, error),
+    leaving out the entities that score below min_score."""
 
-    def __init__(self, model: str, use_gpu: bool, batch_size: int):
+    def __init__(self, model: str, use_gpu: bool, batch_size: int, min_score: float):
         if use_gpu:
             spacy.require_gpu()
-        self.nlp = spacy.load(model)
+        self.nlp = load_pipeline(model, use_gpu)
         self.batch_size = batch_size
+        self.min_score = min_score
 
     def __call__(self, block: pa.Table) -> pa.Table:
         texts = block.column("text").to_pylist()
@@ -218,51 +245,101 @@ class Annotator:
         except Exception as err:
             return err
 
-    @staticmethod
-    def entities(doc) -> List[dict]:
+    def entities(self, doc) -> List[dict]:
+        """The doc's entities as rows; score is ent._.score (null from a pipeline without entity_scores)."""
         return [
-            {"start_char": ent.start_char, "end_char": ent.end_char, "label": ent.label_, "text": ent.text}
+            {"start_char": ent.start_char, "end_char": ent.end_char, "label": ent.label_, "text": ent.text,
+             "score": ent._.score}
             for ent in doc.ents
-        ]
+            if ent._.score is None or ent._.score >= self.min_score
+        ]  # fmt: skip
 
 
-class JsonLines(BlockBasedFileDatasink):
-    """Writes rows as JSON Lines, one .jsonl part file per write task."""
+class WriteError(Exception):
+    """Part files could not be written; the message says why (No space left on device)."""
 
-    def __init__(self, path: str):
-        super().__init__(path, file_format="jsonl", min_rows_per_file=ROWS_PER_FILE)
 
-    def write_block_to_file(self, block, file: pa.NativeFile) -> None:
-        for row in block.to_arrow().to_pylist():
-            file.write(json.dumps(row, ensure_ascii=False).encode("utf8") + b"\n")
+class Parts(BlockBasedFileDatasink):
+    """Writes the annotations as part files, JSON Lines or Parquet (suffix), one per write task, leaving out
+    the rows of blank lines. Each task returns what it saw: a Counter of documents, error_rows and
+    blank_lines; once the job is done, counts holds their sum."""
+
+    def __init__(self, path: str, suffix: str):
+        super().__init__(path, file_format=suffix[1:], min_rows_per_file=ROWS_PER_FILE)
+        self.counts = Counter()
+
+    def write(self, blocks: Iterable[Block], ctx) -> Counter:
+        table = pa.concat_tables([ANNOTATIONS.empty_table(), *(BlockAccessor.for_block(b).to_arrow() for b in blocks)])
+        rows = table.filter(pc.fill_null(pc.not_equal(table["error"], BLANK), True))
+        try:
+            if rows.num_rows:
+                self.write_block(BlockAccessor.for_block(rows), 0, ctx)
+        except OSError as err:  # Ray's retries add their story to it, even as its filename: keep the cause
+            raise WriteError(os.strerror(err.errno) if err.errno else one_line(err)) from None
+        errors = rows.num_rows - rows["error"].null_count
+        return Counter(documents=rows.num_rows, error_rows=errors, blank_lines=table.num_rows - rows.num_rows)
+
+    def write_block_to_file(self, block: BlockAccessor, file: pa.NativeFile) -> None:
+        if self.file_format == "parquet":
+            pq.write_table(block.to_arrow(), file)
+        else:
+            for row in block.to_arrow().to_pylist():
+                file.write(json.dumps(row, ensure_ascii=False).encode("utf8") + b"\n")
+
+    def on_write_complete(self, write_result) -> None:
+        super().on_write_complete(write_result)
+        self.counts = sum(write_result.write_returns, Counter())
+
+
+class Progress(ExecutionCallback):
+    """Ray Data's progress in one line on stderr every PROGRESS_INTERVAL seconds: the rows the workers are done with."""
+
+    def before_execution_starts(self, executor) -> None:
+        self.start = self.shown = time.monotonic()
+
+    def on_execution_step(self, executor) -> None:
+        now = time.monotonic()
+        if now - self.shown >= PROGRESS_INTERVAL:
+            self.shown = now
+            done = sum(op.metrics.row_outputs_taken for op in executor._topology if "Annotator" in op.name)
+            print(f"… {done:,} lines and rows annotated in {now - self.start:.0f} s", file=sys.stderr, flush=True)
 
 
 def input_files(input_path: Path) -> List[Path]:
-    """INPUT itself, or the .jsonl, .txt and .parquet files in it and its subfolders, sorted; all readable.
+    """INPUT itself, or the .jsonl, .txt and .parquet files (suffixes in any case) in it and its subfolders,
+    sorted; all readable.
 
-    Hidden files and folders (a leading ".", as temporary files have) are no input.
+    Hidden files and folders (a leading ".", as temporary files have) are no input. Symlinked folders are
+    followed, each real folder read once (the first path to it, in sorted order), so a link loop ends.
     """
     if input_path.is_dir():
         files = []
+        seen = set()
 
         def unreadable(err: OSError) -> None:
             fail(f"{err.filename}: cannot read this folder ({err.strerror})")
 
-        for folder, subfolders, names in os.walk(input_path, onerror=unreadable):
+        for folder, subfolders, names in os.walk(input_path, onerror=unreadable, followlinks=True):
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                subfolders[:] = []
+                continue
+            seen.add((info.st_dev, info.st_ino))
             subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-            files += [Path(folder, name) for name in names if not name.startswith(".") and Path(name).suffix in INPUT_SUFFIXES]
+            names = [name for name in names if not name.startswith(".") and file_format(name) in INPUT_SUFFIXES]
+            files += [Path(folder, name) for name in names]
         files = sorted(file for file in files if file.is_file())
         if not files:
             fail(f"{input_path}: no {', '.join(INPUT_SUFFIXES)} files in this folder")
     elif input_path.is_file():
-        if input_path.suffix not in INPUT_SUFFIXES:
+        if file_format(input_path) not in INPUT_SUFFIXES:
             fail(f"{input_path}: not a {', '.join(INPUT_SUFFIXES)} file")
         files = [input_path]
     else:
         fail(f"{input_path}: no such file or folder")
     for file in files:
         try:
-            if file.suffix == ".parquet":
+            if file_format(file) == ".parquet":
                 pq.read_metadata(file)
             else:
                 file.open("rb").close()
@@ -281,30 +358,40 @@ def model_to_load(model: str) -> str:
     fail(f"{model}: neither an installed pipeline package nor a pipeline folder (with a config.cfg)")
 
 
+def load_pipeline(model: str, use_gpu: bool = False) -> spacy.Language:
+    """spacy.load(model); a pipeline folder gets its entity_scores component from scripts/ (a package has its own).
+    On a GPU, a transformer runs in mixed precision (saved off: see configs/trf.cfg)."""
+    if Path(model).is_dir():
+        import entity_scores  # noqa: F401
+
+    nlp = spacy.load(model)
+    if use_gpu and "transformer" in nlp.pipe_names:
+        nlp = spacy.load(model, config={"components": {"transformer": {"model": {"mixed_precision": True}}}})
+    return nlp
+
+
 def check_model_loads(model: str, shown_as: str) -> None:
     """Load the pipeline here once, so that a broken one stops the command before any worker starts."""
     try:
-        spacy.load(model)
+        load_pipeline(model)
     except Exception as err:  # a broken config, missing weights, a missing component's package
         fail(f"{shown_as}: cannot load this pipeline ({one_line(err)})")
 
 
-def check_paths(input_path: Path, output: Path) -> None:
-    """Fail unless OUTPUT is apart from INPUT (not it, not inside it, not holding it) and can be replaced."""
-    source, dest = input_path.resolve(), output.resolve()
-    if dest == source or dest in source.parents or source in dest.parents:
-        relation = "is" if dest == source else "holds" if dest in source.parents else "is inside"
-        fail(f"{output}: {relation} INPUT {input_path}; pick an OUTPUT apart from it")
-    if output.exists() or output.is_symlink():
+def guarded_output(output: Path, input_path: Path, model: str) -> Outputs:
+    """OUTPUT's guard; InputError unless OUTPUT is apart from INPUT and MODEL (a folder), and is nothing or a
+    folder that may be replaced. Reads nothing in INPUT or MODEL."""
+    outputs = Outputs(folders=[output], inputs=[input_path, Path(model) if Path(model).is_dir() else None])
+    if output.exists():
         problem = not_an_earlier_output(output)
         if problem:
-            fail(f"{output}: exists and {problem}; annotate replaces only an output of its own: remove it or pick another")
+            replaces = "annotate replaces only an output of its own: remove it or pick another"
+            raise InputError(f"{output}: exists and {problem}; {replaces}")
+    return outputs
 
 
 def not_an_earlier_output(output: Path) -> Optional[str]:
-    """Why output is not a finished output of annotate holding nothing else, or None if it is."""
-    if output.is_symlink() or not output.is_dir():
-        return "is not a folder"
+    """Why the folder output is not a finished output of annotate holding nothing else, or None if it is."""
     try:
         manifest = json.loads((output / MANIFEST).read_text(encoding="utf8"))
         parts = set(manifest["parts"]) if manifest.get("written_by") == WRITTEN_BY else None
@@ -316,6 +403,51 @@ def not_an_earlier_output(output: Path) -> Optional[str]:
     if others:
         return f"holds files annotate did not write ({', '.join(others[:3])})"
     return None
+
+
+def check_listening(address: str) -> None:
+    """InputError unless something answers at address (HOST:PORT, Ray's GCS) within CONNECT_TIMEOUT seconds."""
+    host, _, port = address.split("://")[-1].rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+    except ValueError:
+        raise InputError(f"{address}: not a Ray address (HOST:PORT, or auto)") from None
+    except OSError as err:
+        raise InputError(f"no Ray cluster at {address} ({err.strerror or one_line(err)})") from None
+
+
+def start_ray(address: Optional[str], workers: Optional[int], gpus_per_worker: float) -> int:
+    """Start Ray here, or join the cluster at address; return the number of workers to run: workers, or as
+    many as Ray's CPUs (and GPUs, at gpus_per_worker each) hold. InputError if there is no cluster; fail if
+    this machine has too few CPUs or GPUs. Ray's console stays quiet on a healthy run, but for Progress."""
+    if address and address != "auto":
+        check_listening(address)
+    # Ray's C++ logs (core_worker's error on every Ray Data actor, ray-project/ray#57733) and its Python
+    # notices (token authentication) stay in Ray's log files, as does what the workers print.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    try:
+        ray.init(address=address or "local", include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
+    except (ConnectionError, RuntimeError) as err:
+        raise InputError(f"no Ray cluster at {address or 'this machine'} ({one_line(err)})") from None
+    for handler in logging.getLogger("ray.data").handlers:
+        if isinstance(handler, logging.StreamHandler):  # the console (Ray's log file keeps all)
+            handler.addFilter(lambda record: record.levelno == logging.WARNING)  # errors come back as exceptions
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # it warns that its bars are off
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.custom_execution_callback_classes = [Progress]
+    workers = workers or default_workers(ray.cluster_resources(), gpus_per_worker)
+    if not address:
+        check_local_resources(workers, gpus_per_worker)
+    return workers
+
+
+def default_workers(resources: dict, gpus_per_worker: float) -> int:
+    """As many workers as there are CPUs in resources, and no more than its GPUs hold; at least one."""
+    workers = resources.get("CPU", 0)
+    if gpus_per_worker:
+        workers = min(workers, resources.get("GPU", 0) / gpus_per_worker)
+    return max(1, int(workers))
 
 
 def check_local_resources(workers: int, gpus_per_worker: float) -> None:
@@ -347,15 +479,37 @@ def count_rows(folder: Path, suffix: str) -> Tuple[int, int]:
     return rows, errors
 
 
+def causes(err: Optional[BaseException]) -> Iterator[BaseException]:
+    """err and the exceptions behind it (a Ray task's error holds the worker's as its cause)."""
+    while err is not None:
+        yield err
+        err = getattr(err, "cause", None) or err.__cause__ or err.__context__
+
+
+def job_error(err: Exception, input_path: Path, output: Path) -> InputError:
+    """The failed job's err in one line: why OUTPUT could not be written (a full disk), or the root cause of
+    another failure (an input file gone, a worker lost)."""
+    chain = list(causes(err))
+    write_errors = [e for e in chain if isinstance(e, WriteError)]  # the last: the worker's own, not Ray's wrapper
+    if write_errors:
+        return InputError(f"{output}: cannot write it ({str(write_errors[-1]).splitlines()[0]})")
+    os_errors = [e for e in chain if isinstance(e, OSError) and e.errno]
+    cause = os.strerror(os_errors[0].errno) if os_errors else one_line(err)
+    return InputError(f"{input_path}: the annotate job failed ({cause})")
+
+
 def annotate(files: List[Path], root: Path, model: str, folder: Path, suffix: str, text_field: str = "text",
-             id_field: str = "id", batch_size: int = 64, workers: int = 1, gpus_per_worker: float = 0):  # fmt: skip
-    """The Ray Data job: read the files, annotate them on a pool of workers, write suffix part files to folder."""
+             id_field: str = "id", batch_size: int = 64, workers: int = 1,
+             gpus_per_worker: float = 0, min_score: float = 0) -> Counter:  # fmt: skip
+    """The Ray Data job: read the files, annotate them on a pool of workers, write suffix part files to folder;
+    return the Counter of documents, error_rows and blank_lines."""
     documents = ray.data.read_datasource(
         Documents(files, DocumentReader(root, text_field, id_field, ROWS_PER_BLOCK)), num_cpus=0
     )
     annotations = documents.map_batches(
         Annotator,
-        fn_constructor_kwargs={"model": model, "use_gpu": gpus_per_worker > 0, "batch_size": batch_size},
+        fn_constructor_kwargs={"model": model, "use_gpu": gpus_per_worker > 0, "batch_size": batch_size,
+                               "min_score": min_score},
         batch_size=ROWS_PER_BLOCK,  # a read block at a time; the Annotator feeds nlp.pipe batch_size at a time
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -363,28 +517,30 @@ def annotate(files: List[Path], root: Path, model: str, folder: Path, suffix: st
         runtime_env={"env_vars": WORKER_ENV},
     )
     # Reads and writes reserve no CPU: with as many workers as CPUs, they would otherwise never start.
-    if suffix == ".jsonl":
-        annotations.write_datasink(JsonLines(str(folder)), ray_remote_args={"num_cpus": 0})
-    else:
-        annotations.write_parquet(str(folder), min_rows_per_file=ROWS_PER_FILE, ray_remote_args={"num_cpus": 0})
+    parts = Parts(str(folder.absolute()), suffix)
+    annotations.write_datasink(parts, ray_remote_args={"num_cpus": 0})
+    return parts.counts
 
 
-def write_manifest(folder: Path, suffix: str, model: str, input_path: Path) -> Tuple[int, int]:
-    """Record the finished run in folder (what makes it an output annotate may replace); return (rows, errors)."""
-    rows, errors = count_rows(folder, suffix)
+def write_manifest(folder: Path, suffix: str, counts: Counter, model: str, input_path: Path, workers: int,
+                   min_score: float) -> None:  # fmt: skip
+    """Record the finished run in folder (what makes it an output annotate may replace)."""
     manifest = {
         "written_by": WRITTEN_BY,
         "model": model,
         "input": str(input_path),
-        "documents": rows,
-        "annotated": rows - errors,
-        "error_rows": errors,
+        "workers": workers,
+        "min_score": min_score,
+        "documents": counts["documents"],
+        "annotated": counts["documents"] - counts["error_rows"],
+        "error_rows": counts["error_rows"],
+        "blank_lines": counts["blank_lines"],
         "parts": [part.name for part in part_files(folder, suffix)],
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf8")
-    return rows, errors
 
 
+@reports_errors
 def main(
     model: str = typer.Argument(..., metavar="MODEL", help="Installed pipeline package (en_multinerd_b) or pipeline folder"),
     input_path: Path = typer.Argument(..., metavar="INPUT", help=".jsonl (an object a line), .txt (a document a line) or .parquet file, or a folder of them"),
@@ -392,43 +548,38 @@ def main(
     text_field: str = typer.Option("text", help="JSONL field or Parquet column with the text"),
     id_field: str = typer.Option("id", help="JSONL field or Parquet column with the id (a non-string id is written as its JSON text); without one, the id is FILE:LINE (from 1) or FILE:ROW (Parquet, from 0)"),
     batch_size: int = typer.Option(64, min=1, help="nlp.pipe's batch size in each worker"),
-    workers: int = typer.Option(1, min=1, help="Worker processes, each with its own copy of the pipeline"),
+    workers: Optional[int] = typer.Option(None, min=1, show_default="the CPUs Ray sees", help="Worker processes, each with its own copy of the pipeline"),
     gpus_per_worker: float = typer.Option(0, min=0, help="GPUs per worker (0.5: two workers share one); 0 runs on CPUs"),
     address: Optional[str] = typer.Option(None, help="Address of a running Ray cluster ('auto' on one of its nodes); default: start Ray here"),
+    min_score: float = typer.Option(0, min=0, max=1, help="Leave out the entities whose score (ent._.score, the entity's probability) is lower"),
 ):  # fmt: skip
     """Annotate every document in INPUT with MODEL: a row in OUTPUT each, with its id, entities and error (or null)."""
-    files = input_files(input_path)
-    check_paths(input_path, output)
-    to_load = model_to_load(model)
-    check_model_loads(to_load, model)
-    suffix = ".jsonl" if output.suffix == ".jsonl" else ".parquet"
-    output = output.absolute()
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(output)
-        # Ray writes beside OUTPUT; the complete folder then takes OUTPUT's place by renaming.
-        tmp, old = temporary_name(output), temporary_name(output)
-        tmp.mkdir()
-    except OSError as err:
-        fail(f"{output}: cannot write beside it ({err.strerror or one_line(err)})")
-    try:
-        ray.init(address=address or "local", include_dashboard=False, logging_level=logging.WARNING)
-        if not address:
-            check_local_resources(workers, gpus_per_worker)
+    with guarded_output(output, input_path, model) as outputs:
+        files = input_files(input_path)
+        to_load = model_to_load(model)
+        check_model_loads(to_load, model)
+        suffix = ".jsonl" if file_format(output) == ".jsonl" else ".parquet"
         root = input_path.absolute() if input_path.is_dir() else input_path.absolute().parent
-        try:
-            annotate(files, root, to_load, tmp, suffix, text_field, id_field, batch_size, workers, gpus_per_worker)
-        except Exception as err:  # not a document's fault (those are error rows): a file gone, a worker lost
-            fail(f"{input_path}: the annotate job failed ({one_line(err)})")
-        rows, errors = write_manifest(tmp, suffix, model, input_path)
-        if output.exists():
-            os.replace(output, old)
-        os.replace(tmp, output)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+
+        def write(tmp: Path) -> None:
+            tmp.mkdir()
+            try:
+                n_workers = start_ray(address, workers, gpus_per_worker)
+                try:
+                    counts = annotate(files, root, to_load, tmp, suffix, text_field, id_field, batch_size, n_workers,
+                                      gpus_per_worker, min_score)
+                except Exception as err:  # not a document's fault (those are error rows): a disk full, a worker lost
+                    raise job_error(err, input_path, output) from None
+            finally:
+                ray.shutdown()
+            write_manifest(tmp, suffix, counts, model, input_path, n_workers, min_score)
+
+        tmp = outputs.write(output, write)
+        manifest = json.loads((tmp / MANIFEST).read_text(encoding="utf8"))
+        outputs.commit()
     msg.good(f"Wrote {output}")
-    print(f"{rows} documents: {rows - errors} annotated, {errors} error rows")
+    print(f"{manifest['documents']} documents: {manifest['annotated']} annotated, {manifest['error_rows']} error rows; "
+          f"{manifest['blank_lines']} blank lines skipped")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -23,14 +23,19 @@ if not Span.has_extension("score"):
     Span.set_extension("score", default=None)
 
 
-@Language.factory(
-    "entity_scores",
-    default_config={"ner": "ner", "temperature": 1.0, "min_score": 0.0},
-    assigns=["span._.score"],
-    requires=["doc.ents"],
-)
 def make_entity_scores(nlp: Language, name: str, ner: str, temperature: float, min_score: float) -> "EntityScores":
     return EntityScores(nlp, name, ner=ner, temperature=temperature, min_score=min_score)
+
+
+# Registered once per process: a packaged pipeline's copy of this file and the project's may both be imported.
+if not Language.has_factory("entity_scores"):
+    Language.factory(
+        "entity_scores",
+        default_config={"ner": "ner", "temperature": 1.0, "min_score": 0.0},
+        assigns=["span._.score"],
+        requires=["doc.ents"],
+        func=make_entity_scores,
+    )
 
 
 class ValidActions:

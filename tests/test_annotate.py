@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 import spacy
 
-from helpers import run_script
-from tiny import sentences
+from helpers import run_script, snapshot
+from synthetic import sentences
 
 pytestmark = pytest.mark.slow
 
@@ -40,16 +40,14 @@ HOSTILE = [
 JSON_IDS = {"1": 1, '{"a": 1}': {"a": 1}}
 
 
-def snapshot(folder):
-    return {p: None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}
-
-
 def texts(n, seed):
     return [" ".join(record["tokens"]) for record in sentences(n, "en", seed)]
 
 
-def entities(doc):
-    return [{"start_char": e.start_char, "end_char": e.end_char, "label": e.label_, "text": e.text} for e in doc.ents]
+def entities(doc, min_score=0.0):
+    """The rows annotate writes for doc's entities; scores differ in their last float32 digits between batches."""
+    return [{"start_char": e.start_char, "end_char": e.end_char, "label": e.label_, "text": e.text,
+             "score": pytest.approx(e._.score, rel=1e-5)} for e in doc.ents if e._.score >= min_score]  # fmt: skip
 
 
 def read_output(folder):
@@ -73,9 +71,9 @@ def by_id(rows):
 
 
 def summary(result):
-    """(documents, annotated, error rows) from the command's last line."""
-    words = result.stdout.strip().splitlines()[-1].replace(",", "").split()
-    return int(words[0]), int(words[2]), int(words[4])
+    """(documents, annotated, error rows, blank lines) from the command's last line."""
+    words = result.stdout.strip().splitlines()[-1].replace(",", "").replace(";", "").split()
+    return int(words[0]), int(words[2]), int(words[4]), int(words[7])
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +110,7 @@ def test_entities_equal_a_plain_nlp_pipe_loop(jsonl_run, nlp):
     rows = by_id(read_output(output))
     expected = dict(zip(good, (entities(doc) for doc in nlp.pipe(good.values()))))
     assert sum(map(len, expected.values())) > 0
+    assert all(0 < e["score"] <= 1 for row in rows.values() for e in row["entities"])
     for doc_id, ents in expected.items():
         assert rows[doc_id]["error"] is None
         assert rows[doc_id]["entities"] == ents, doc_id
@@ -130,7 +129,7 @@ def test_bad_documents_get_error_rows_and_every_document_one_row(jsonl_run):
     for doc_id, error in malformed.items():
         assert rows[doc_id]["error"].startswith(error) and rows[doc_id]["entities"] == []
     errors = len(BAD) + len(malformed)
-    assert summary(result) == (len(rows), len(good), errors)
+    assert summary(result) == (len(rows), len(good), errors, 1)  # the blank HOSTILE line
     assert [p.name for p in output.parent.iterdir() if p.name.startswith(".")] == []  # no temporary folder
 
 
@@ -168,14 +167,13 @@ def test_folder_of_each_format_with_file_line_ids_replaces_earlier_output(tmp_pa
                 **{f"c.jsonl:{n}": t for n, t in enumerate(jsonl, start=1)},
                 **{f"d.parquet:{i}": damaged[i] * 20 for i in (0, 1, 4, 5)}}  # fmt: skip
     lost = {"d.parquet:2", "d.parquet:3"}
-    assert set(rows) == set(expected) | {"a.txt:3"} | lost
-    assert rows["a.txt:3"]["error"] == "empty text"
+    assert set(rows) == set(expected) | lost  # a.txt:3 is blank: no document
     for doc_id in lost:
         assert rows[doc_id]["error"].startswith("d.parquet: row group 1 unreadable, rows 2-3 lost")
     for doc_id, doc in zip(expected, nlp.pipe(expected.values())):
         assert rows[doc_id]["entities"] == entities(doc) and rows[doc_id]["error"] is None
-    # The closing counts add up to the documents in the input: 5 + 1 + 4 + 3 + 6.
-    assert summary(result) == (19, 19 - 3, 3)
+    # The closing counts add up to the documents in the input: 5 + 4 + 3 + 6, and the blank line.
+    assert summary(result) == (18, 18 - 2, 2, 1)
 
 
 def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels, nlp):
@@ -188,7 +186,7 @@ def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels,
                         cwd=tmp_path, env={"PYTHONPATH": str(installed_wheels)}, check=True)  # fmt: skip
     rows = by_id(read_output(output))
     assert [rows[str(i)]["entities"] for i in range(100, 120)] == [entities(doc) for doc in nlp.pipe(docs)]
-    assert summary(result) == (20, 20, 0)
+    assert summary(result) == (20, 20, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -197,8 +195,8 @@ def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels,
         ("en_no_such_pipeline", "docs.jsonl", "out.parquet", "en_no_such_pipeline: neither an installed pipeline package"),
         ("MODEL_DIR", "missing.jsonl", "out.parquet", "missing.jsonl: no such file or folder"),
         ("MODEL_DIR", "docs.csv", "out.parquet", "docs.csv: not a .jsonl, .txt, .parquet file"),
-        ("MODEL_DIR", "docs.jsonl", "docs.jsonl", "docs.jsonl: is INPUT"),
-        ("MODEL_DIR", ".", "out.parquet", "out.parquet: is inside INPUT"),
+        ("MODEL_DIR", "docs.jsonl", "docs.jsonl", "docs.jsonl: is the input"),
+        ("MODEL_DIR", ".", "out.parquet", "out.parquet: is inside the input"),
         ("BROKEN", "docs.jsonl", "out.parquet", "broken: cannot load this pipeline"),
     ],
 )
@@ -227,3 +225,17 @@ def test_existing_output_that_is_not_an_earlier_output_is_kept(tmp_path, model_d
     result = run_script("annotate.py", model_dir, source, output)
     assert result.returncode != 0 and "has no _annotate.json of annotate's" in result.stderr
     assert (output / "precious.txt").read_text() == "keep me"
+
+
+def test_min_score_leaves_out_the_entities_below_it(tmp_path, model_dir, nlp):
+    docs = texts(40, seed=11)
+    scores = sorted(e._.score for doc in nlp.pipe(docs) for e in doc.ents)
+    threshold = scores[len(scores) // 2]  # about half the entities go
+    source = tmp_path / "docs.txt"
+    source.write_text("\n".join(docs) + "\n", encoding="utf8")
+    output = tmp_path / "out.jsonl"
+    run_script("annotate.py", model_dir, source, output, "--min-score", threshold, "--workers", 1, check=True)
+    rows = by_id(read_output(output))
+    expected = [entities(doc, threshold) for doc in nlp.pipe(docs)]
+    assert 0 < sum(map(len, expected)) < len(scores)
+    assert [rows[f"docs.txt:{i}"]["entities"] for i in range(1, len(docs) + 1)] == expected

@@ -3,6 +3,7 @@
 Each file is good lines with hostile ones among them, built so that which lines are bad is known
 beforehand: the oracle is how the file was made, not the reader's code.
 """
+import codecs
 import io
 import json
 import tempfile
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate import DocumentReader
+from annotate import BLANK, DocumentReader
 from cli import InputError
 from convert import read_sentences
 from fetch import read_tsv
@@ -109,13 +110,17 @@ annotate_line = st.one_of(
     st.fixed_dictionaries({"text": st.text()}, optional={"id": json_value}).map(lambda r: json.dumps(r).encode()),
     json_value.map(lambda v: json.dumps(v).encode()),
     st.sampled_from([b'{"text": "a\\ud800b"}', b'{"id": "\\udc00", "text": "x"}', b'{"id": ' + b"1" * 5000 + b"}",
-                     b"[" * 50_000, b'{"text": "caf\xe9"}', b"{not json", b"", b"   "]),  # fmt: skip
+                     b"[" * 50_000, b'{"text": "caf\xe9"}', b"{not json", b"", b"   ", b" \t\r",
+                     codecs.BOM_UTF8 + b'{"text": "x"}', codecs.BOM_UTF8]),  # fmt: skip
     st.binary(max_size=20).filter(lambda b: b"\n" not in b),
 )
 
 
-def is_document_line(raw: bytes) -> bool:
-    """A JSONL line is a document unless it is blank (a line that is not UTF-8 is a document, in error)."""
+def is_document_line(raw: bytes, number: int) -> bool:
+    """A JSONL line is a document unless it is blank (a line that is not UTF-8 is a document, in error); a byte
+    order mark that opens the file is no part of its first line."""
+    if number == 1:
+        raw = raw.removeprefix(codecs.BOM_UTF8)
     return bool(raw.decode("utf8", "replace").strip())
 
 
@@ -123,18 +128,23 @@ def is_document_line(raw: bytes) -> bool:
 @given(st.lists(annotate_line, max_size=12), st.integers(1, 5))
 def test_annotate_reader_gives_every_document_line_one_writable_row(lines, rows_per_block):
     reader = DocumentReader(Path("/data"), "text", "id", rows_per_block)
-    blocks = list(reader.blocks(pa.BufferReader(b"\n".join(lines) + b"\n"), "/data/sub/docs.jsonl"))
+    blocks = list(reader.blocks(pa.BufferReader(b"".join(line + b"\n" for line in lines)), "/data/sub/docs.jsonl"))
     rows = [row for block in blocks for row in block.to_pylist()]
     assert all(block.num_rows <= rows_per_block for block in blocks)
-    documents = [n for n, raw in enumerate(lines, start=1) if is_document_line(raw)]
+    documents = [n for n, raw in enumerate(lines, start=1) if is_document_line(raw, n)]
+    # A blank line gets a row with the error BLANK (counted, never written), in its place among the lines.
+    blank = [not is_document_line(raw, n) for n, raw in enumerate(lines, start=1)]
+    assert [row["error"] == BLANK for row in rows] == blank
+    rows = [row for row in rows if row["error"] != BLANK]
     assert len(rows) == len(documents)
     for n, row in zip(documents, rows):
         if row["error"] is None:
             assert isinstance(row["text"], str) and row["text"].strip()
-            assert row["text"] == json.loads(lines[n - 1])["text"]
+            # A byte order mark opening any other line makes that line malformed JSON, an error row.
+            assert row["text"] == json.loads(lines[n - 1].removeprefix(codecs.BOM_UTF8))["text"]
         else:
             assert row["text"] is None
-        assert row["id"].encode("utf8")
+        assert isinstance(row["id"].encode("utf8"), bytes)  # writable; "" is an id like any other string
     # Each row is written as JSON Lines, as annotate's JsonLines does: nothing in it fails to encode.
     for block in blocks:
         io.BytesIO().write(b"".join(json.dumps(r, ensure_ascii=False).encode("utf8") for r in block.to_pylist()))
