@@ -2,7 +2,7 @@
 
     python benchmarks/calibration.py MODEL GOLD [--temperatures 1,1.5,2] [--name NAME] [--output benchmarks/RESULTS.md]
 
-MODEL is a trained pipeline folder with the entity_scores component (training/cnn/b/model-best), GOLD its
+MODEL is a trained pipeline folder (training/cnn/b/model-best; entity_scores is added if it lacks it), GOLD its
 test DocBin or folder. For each temperature the same pipeline tags GOLD's sentences (their own tokens), and
 the table gives, beside the NER without scores (entity_scores disabled):
 - F: entity-level micro F against GOLD (the entities themselves, whatever their scores);
@@ -84,6 +84,8 @@ def main(
     except InputError as err:
         fail(str(err))
     nlp = spacy.load(model)
+    if "entity_scores" not in nlp.pipe_names:  # a pipeline trained before the configs had it
+        nlp.add_pipe("entity_scores")
     golds = [doc for _, doc in read_docs(gold_path, nlp.vocab)]
     with nlp.select_pipes(disable=["entity_scores"]):
         greedy_docs, greedy_speed = tag(nlp, golds)
@@ -98,8 +100,8 @@ def main(
     report = "\n".join([
         f"### calibration.py: {name or model}",
         "",
-        f"`python benchmarks/calibration.py {model} {gold_path} --temperatures {temperatures}`; {len(golds):,} test "
-        f"sentences, {greedy['entities']:,} predicted entities; {cpu_name()}.",
+        f"`python benchmarks/calibration.py {model} {gold_path} --temperatures {temperatures}`; {len(golds):,} "
+        f"sentences of {gold_path.name}, {greedy['entities']:,} predicted entities; {cpu_name()}.",
         "",
         "| method | entity F | ECE (10 bins) | mean score | words/s | speed vs. greedy |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
