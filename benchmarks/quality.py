@@ -203,14 +203,15 @@ def train_baseline(encoder: Path, config: dict, corpus: Path, tagset: str) -> Re
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad()
-        words += sum(len(sentence) for sentence in batch) if step else 0
         if step % eval_frequency == 0:
             f = tag(model, tokenizer, dev, tags).scores()["f"]
             curve.append((step, f))
             if step and f >= best_f:
                 best_f, best_weights = f, copy.deepcopy(model.state_dict())
         if step == 0:
-            start = perf_counter()
+            start = perf_counter()  # words/s of steps 1 to max_steps, their evaluations included
+        else:
+            words += sum(len(sentence) for sentence in batch)
     seconds = perf_counter() - start
     model.load_state_dict(best_weights)
     return Result(curve, tag(model, tokenizer, test, tags).scores(), words / seconds, words / max_steps)
@@ -298,8 +299,8 @@ def notes(args: str, encoder: Path, corpus: str, config: dict, cnn_rate: float) 
     return [
         f"- Command: `python benchmarks/quality.py ENCODER_DIR {args}`",
         f"- Encoder: {encoder_config.model_type}, {encoder_config.num_hidden_layers} layers, hidden size "
-        f"{encoder_config.hidden_size}, vocabulary {encoder_config.vocab_size:,}, randomly initialised; the same "
-        "initial weights for ours (trf) and the baseline",
+        f"{encoder_config.hidden_size}, vocabulary {encoder_config.vocab_size:,}; the same initial weights for ours "
+        "(trf) and the baseline",
         f"- Data: scripts/synthetic.py; {corpus}",
         f"- Schedule (the config train_config.py wrote): steps 0 to {training['max_steps']}, the dev sample evaluated "
         f"every {training['eval_frequency']}; learning rate up to {schedule['initial_rate']:g} over "
