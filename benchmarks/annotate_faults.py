@@ -8,6 +8,7 @@ settings that annotate gives its workers; the second job runs without them. The 
 in this process, before and after the jobs, over the same documents. Writes a Markdown section into
 --output.
 """
+
 import json
 import os
 import sys
@@ -56,7 +57,9 @@ class ProbedAnnotator(annotate_script.Annotator):
         return annotations
 
 
-def worker_counters(source: Path, model: str, batch_size: int, worker_env: Dict[str, str], probe_dir: Path) -> Dict[str, float]:
+def worker_counters(
+    source: Path, model: str, batch_size: int, worker_env: Dict[str, str], probe_dir: Path
+) -> Dict[str, float]:
     """The counters of one annotate job's single worker, run with worker_env."""
     probe_dir.mkdir()
     ProbedAnnotator.probe_dir = str(probe_dir)

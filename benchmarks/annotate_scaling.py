@@ -9,6 +9,7 @@ from minute to minute. Ray starts once (ray.init and a first trivial task, timed
 starts its workers and loads the pipeline in each, as every real run does: a job on one document measures that
 fixed cost, which the job on the corpus is then shown with and without. Prints a Markdown table to stdout.
 """
+
 import json
 import logging
 import os
@@ -134,7 +135,13 @@ def main(
         "| --- | ---: | ---: | ---: | ---: |",
         row("Ray start-up: `ray.init` + a first trivial task (once)", ray_seconds),
         row("plain: `spacy.load`", load_seconds),
-        row("plain: `nlp.pipe` loop, one process, before the annotate jobs", plain_seconds[0], n_docs, n_words, plain_seconds[0]),
+        row(
+            "plain: `nlp.pipe` loop, one process, before the annotate jobs",
+            plain_seconds[0],
+            n_docs,
+            n_words,
+            plain_seconds[0],
+        ),
     ]
     for workers, fixed, seconds, (before, after) in runs:
         name = f"annotate, {workers} worker{'s' if workers > 1 else ''}"

@@ -9,6 +9,7 @@ AutoModelForTokenClassification. Each --variant trains and runs ours again with 
 config, for tuning. The Markdown report goes to stdout and replaces this run's section of the output
 file (between its markers), leaving the rest of the file as it is.
 """
+
 import gc
 import itertools
 import random
@@ -186,7 +187,9 @@ def infer_pipeline(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Call
     return sum(len(words) for words, _ in sentences) / (perf_counter() - start)
 
 
-def component_speeds(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Callable, overrides: Dict) -> Dict[str, float]:
+def component_speeds(
+    pipeline_dir: Path, sentences: Sequence[Sentence], sync: Callable, overrides: Dict
+) -> Dict[str, float]:
     """Words/s of each pipeline component alone, over the Docs that the components before it made.
 
     Shows where nlp.pipe's time goes. The Docs are all kept between components (with their

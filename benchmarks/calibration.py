@@ -10,6 +10,7 @@ the table gives, beside the NER without scores (entity_scores disabled):
   mean over bins, weighted by their entities, of |share of exact-match entities − mean score|;
 - words/s of nlp.pipe, and its ratio to the greedy NER's (best of three passes each, in one run).
 """
+
 import sys
 from pathlib import Path
 from time import perf_counter
@@ -25,8 +26,9 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 import entity_scores  # noqa: E402,F401
 from benchmark import write_section  # noqa: E402
 from cli import InputError, check_apart, fail  # noqa: E402
-from corpus import read_docs  # noqa: E402
 from score import cpu_name  # noqa: E402
+
+from corpus import read_docs  # noqa: E402
 
 BINS = 10
 

@@ -9,6 +9,7 @@ piece can only be tagged by labelling part of a piece. For each family, this cou
 boundaries (starts and ends, in characters) of generated Chinese test sentences (scripts/synthetic.py) that
 fall strictly inside one piece of the encoder's tokenizer, trained on the same generated text as for tests.
 """
+
 import sys
 import tempfile
 from pathlib import Path

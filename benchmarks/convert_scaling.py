@@ -9,6 +9,7 @@ then runs scripts/convert_corpus.py on them twice as a subprocess: --lang xx (al
 (the largest language alone). Reports each run's wall time and peak memory (the subprocess's maximum
 resident set, from os.wait4) and the corpus's size, to stdout and to its section of RESULTS.md.
 """
+
 import itertools
 import json
 import os
@@ -19,7 +20,6 @@ from time import perf_counter
 from typing import Dict, Tuple
 
 import typer
-
 from benchmark import ROOT, synthetic_sentences, write_section
 from cli import InputError, check_apart, fail
 from multinerd import LANGS, SPLITS, TAG_IDS, hub_filename
@@ -97,7 +97,7 @@ def main(
     rows = [f"| {lang} | {s['train']:,} | {s['val']:,} | {s['test']:,} |" for lang, s in sizes.items()]
     rows.append(f"| all | {totals['train']:,} | {totals['val']:,} | {totals['test']:,} |")
     result_rows = [f"| `--lang {lang}` | {', '.join(sizes) if lang == 'xx' else lang} | "
-                   f"{sum(sum(sizes[l].values()) for l in (sizes if lang == 'xx' else [lang])):,} | "
+                   f"{sum(sum(sizes[each].values()) for each in (sizes if lang == 'xx' else [lang])):,} | "
                    f"{seconds / 60:.1f} min | {peak / 1024:.2f} GiB | {corpus:,.0f} MiB |"
                    for lang, (seconds, peak, corpus) in runs.items()]  # fmt: skip
     body = "\n".join([

@@ -6,15 +6,15 @@ Trains configs/cnn.cfg with spaCy's training loop on the synthetic MultiNERD-lik
 benchmark.py, times nlp.pipe over them in one process, and projects the wall time of one epoch of
 MultiNERD English from the measured speeds. The report replaces its own section of the output file.
 """
+
 import os
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
 import typer
-from spacy.util import load_config
-
 from benchmark import ROOT, cpu_name, infer_pipeline, synthetic_corpus, train_pipeline, write_docbin, write_section
+from spacy.util import load_config
 
 CONFIG = ROOT / "configs" / "cnn.cfg"
 
@@ -67,7 +67,7 @@ def main(
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores",
         f"- Versions: spacy {version('spacy')}, thinc {version('thinc')}",
         f"- Corpus: {n_sentences:,} synthetic MultiNERD-like sentences (benchmark.py), {words_per_sentence:.1f} words on average",
-    ]  # fmt: skip
+    ]
     report = "\n".join(lines)
     print(report)
     write_section(output, "cpu-cnn", report)

@@ -18,6 +18,7 @@ scripts/convert_corpus.py converts it, in a temporary folder. Then, for each sys
 The report (test F overall and per type, dev F at each evaluation, training words/s) goes to stdout and
 replaces this run's section of the output file; the learning curves go to quality_NAME.png beside it.
 """
+
 import copy
 import itertools
 import os
@@ -37,8 +38,13 @@ import torch
 import typer
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
-from transformers import (AutoConfig, AutoModelForTokenClassification, AutoTokenizer,
-                          DataCollatorForTokenClassification, get_linear_schedule_with_warmup)  # fmt: skip
+from transformers import (
+    AutoConfig,
+    AutoModelForTokenClassification,
+    AutoTokenizer,
+    DataCollatorForTokenClassification,
+    get_linear_schedule_with_warmup,
+)
 from transformers.utils import logging as transformers_logging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +52,12 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
 from benchmark import write_section  # noqa: E402
 from cli import InputError, check_apart, fail, write_atomically  # noqa: E402
-from corpus import read_docs  # noqa: E402
 from multinerd import TAGSETS  # noqa: E402
 from score import cpu_name  # noqa: E402
 from seqeval_scores import SeqevalScorer, iob_tags  # noqa: E402
 from synthetic import write_data  # noqa: E402
+
+from corpus import read_docs  # noqa: E402
 
 SYSTEMS = {"a": "full", "b": "five"}
 # Sentences a forward pass when the baseline tags the dev and test splits.

@@ -10,6 +10,7 @@ each step's wall time and peak memory. The report goes to stdout and to its sect
 steps an epoch that the config step counted, the budget, the evaluations and their cost, the learning
 rate at the last step, the step model-best came from, and the size of each output.
 """
+
 import json
 import os
 import shutil
@@ -21,15 +22,15 @@ from typing import Dict, List, Tuple
 
 import srsly
 import typer
-from spacy.util import load_config, registry
-from spacy.vocab import Vocab
-
 from benchmark import ROOT, synthetic_corpus, write_section
 from cli import InputError, check_apart, fail
-from corpus import read_docs
 from multinerd import TAG_IDS, hub_filename
 from score import cpu_name
+from spacy.util import load_config, registry
+from spacy.vocab import Vocab
 from synthetic import TINY_BERT, write_bert
+
+from corpus import read_docs
 
 PROJECT_FILES = ("project.yml", "configs", "scripts")
 SYSTEMS = ("a", "b")
@@ -42,7 +43,9 @@ def write_jsonl(path: Path, sentences) -> None:
             file.write(json.dumps({"tokens": words, "ner_tags": [TAG_IDS[tag] for tag in tags], "lang": "en"}) + "\n")
 
 
-def run_step(project: Path, command: str, args: List[str], log: Path) -> Tuple[float, float, int, List[Tuple[float, str]]]:
+def run_step(
+    project: Path, command: str, args: List[str], log: Path
+) -> Tuple[float, float, int, List[Tuple[float, str]]]:
     """Run `weasel run COMMAND` in project: (seconds, peak RSS in MiB of its largest process, exit code,
     (seconds since the start, line) of each line it printed, timed as it came: Python unbuffered)."""
     start = perf_counter()
@@ -116,7 +119,7 @@ def main(
     epochs = config["training"]["max_epochs"]
     sentences, pieces = synthetic_corpus(train + dev + test)
     (rehearsal_dir / "assets").mkdir()
-    splits = {"train": sentences[:train], "val": sentences[train:train + dev], "test": sentences[train + dev:]}
+    splits = {"train": sentences[:train], "val": sentences[train : train + dev], "test": sentences[train + dev :]}
     for split, part in splits.items():
         write_jsonl(rehearsal_dir / "assets" / hub_filename(split, "en"), part)
     model_dir = rehearsal_dir / "tiny-bert"
@@ -141,7 +144,11 @@ def main(
     # Training evaluates on the convert step's dev sample.
     dev_words = sum(len(doc) for _, doc in read_docs(rehearsal_dir / "corpus" / "a" / "dev_sample", Vocab()))
     config_log = (logs / "config.log").read_text(encoding="utf8")
-    facts = [line for line in config_log.splitlines() if line.startswith(("Steps an epoch", "Budget", "Evaluations", "Learning rate"))]
+    facts = [
+        line
+        for line in config_log.splitlines()
+        if line.startswith(("Steps an epoch", "Budget", "Evaluations", "Learning rate"))
+    ]
     systems = []
     for system in SYSTEMS:
         evals = evaluations(output_of[f"train-{system}"])
@@ -166,8 +173,10 @@ def main(
             f"Sizes: train DocBin "
             f"{size(rehearsal_dir / 'corpus' / system / 'train')}, model-best "
             f"{size(training_dir / system / 'model-best')}, wheel {size(wheel)}"
-        )  # fmt: skip
-    command = f"python benchmarks/rehearsal.py REHEARSAL_DIR --train {train} --dev {dev} --test {test} --epochs {epochs}"
+        )
+    command = (
+        f"python benchmarks/rehearsal.py REHEARSAL_DIR --train {train} --dev {dev} --test {test} --epochs {epochs}"
+    )
     lines = [
         f"## Rehearsal: `weasel run all` on {train:,} / {dev:,} / {test:,} synthetic sentences, {epochs} epoch(s) (tiny encoder, CPU)",
         "",
@@ -185,7 +194,7 @@ def main(
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores; peak memory is the largest process's resident set",
         "- Encoder: BERT with 2 layers of hidden size 32, randomly initialised (scripts/synthetic.py), so the scores "
         "mean nothing; the step counts, schedule, wall times of everything but the encoder, and the sizes do",
-    ]  # fmt: skip
+    ]
     report = "\n".join(lines)
     print(report)
     write_section(output, f"rehearsal-{train}", report)

@@ -9,6 +9,7 @@ as on any CPU run), then the project's multinerd.pytorch_shims.v1 (the update co
 place). A before_update callback of this file prints the resident set every RSS_EVERY steps. Prints a
 Markdown table and puts it in its section of RESULTS.md.
 """
+
 import os
 import re
 import subprocess
@@ -109,7 +110,7 @@ def main(
         "- thinc's `PyTorchShim.finish_update` rebinds each weight's `.data` to a tensor made from the optimizer's "
         "output, which keeps the previous one alive; `multinerd.pytorch_shims.v1` copies the update into the "
         "weights instead (`scripts/callbacks.py`; tests/test_pytorch_shims.py checks the weights are the same)",
-    ]  # fmt: skip
+    ]
     report = "\n".join(lines)
     print(report)
     write_section(output, "train-memory", report)

@@ -14,6 +14,7 @@ even when named *.jsonl; read it with
     pd.read_parquet(OUTPUT)
     pd.concat(pd.read_json(part, lines=True) for part in sorted(Path(OUTPUT).glob("*.jsonl")))
 """
+
 import io
 import json
 import logging
@@ -31,12 +32,11 @@ import pyarrow.parquet as pq
 import ray
 import spacy
 import typer
+from cli import InputError, Outputs, fail, one_line, reports_errors
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 from ray.data.block import Block, BlockAccessor
 from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 from wasabi import msg
-
-from cli import InputError, Outputs, fail, one_line, reports_errors
 
 INPUT_SUFFIXES = (".jsonl", ".txt", ".parquet")
 DOCUMENTS = pa.schema([("id", pa.string()), ("text", pa.string()), ("error", pa.string())])
@@ -132,7 +132,9 @@ class DocumentReader:
         if rows["id"]:
             yield pa.table(rows, schema=DOCUMENTS)
 
-    def row(self, where: str, id_value: object, text: object, error: Optional[str]) -> Tuple[str, Optional[str], Optional[str]]:
+    def row(
+        self, where: str, id_value: object, text: object, error: Optional[str]
+    ) -> Tuple[str, Optional[str], Optional[str]]:
         """(id, text or None, error or None) of one document; where (NAME:N) is its id if it has none."""
         try:
             doc_id = where if id_value is None else id_text(id_value)
@@ -169,7 +171,9 @@ class DocumentReader:
                 else:
                     yield number, None, None, f"expected a JSON object, got {type(record).__name__}"
 
-    def parquet_records(self, parquet: pq.ParquetFile, name: str) -> Iterator[Tuple[int, object, object, Optional[str]]]:
+    def parquet_records(
+        self, parquet: pq.ParquetFile, name: str
+    ) -> Iterator[Tuple[int, object, object, Optional[str]]]:
         """Each row of a Parquet file; the rows of a row group that cannot be read get an error each."""
         present = set(parquet.schema_arrow.names)
         fields = [field for field in (self.id_field, self.text_field) if field in present]
@@ -508,8 +512,12 @@ def annotate(files: List[Path], root: Path, model: str, folder: Path, suffix: st
     )
     annotations = documents.map_batches(
         Annotator,
-        fn_constructor_kwargs={"model": model, "use_gpu": gpus_per_worker > 0, "batch_size": batch_size,
-                               "min_score": min_score},
+        fn_constructor_kwargs={
+            "model": model,
+            "use_gpu": gpus_per_worker > 0,
+            "batch_size": batch_size,
+            "min_score": min_score,
+        },
         batch_size=ROWS_PER_BLOCK,  # a read block at a time; the Annotator feeds nlp.pipe batch_size at a time
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -566,8 +574,19 @@ def main(
             try:
                 n_workers = start_ray(address, workers, gpus_per_worker)
                 try:
-                    counts = annotate(files, root, to_load, tmp, suffix, text_field, id_field, batch_size, n_workers,
-                                      gpus_per_worker, min_score)
+                    counts = annotate(
+                        files,
+                        root,
+                        to_load,
+                        tmp,
+                        suffix,
+                        text_field,
+                        id_field,
+                        batch_size,
+                        n_workers,
+                        gpus_per_worker,
+                        min_score,
+                    )
                 except Exception as err:  # not a document's fault (those are error rows): a disk full, a worker lost
                     raise job_error(err, input_path, output) from None
             finally:

@@ -2,6 +2,7 @@
 
 Only [initialize], [corpora] and [training] refer to them, so a packaged pipeline loads without this file.
 """
+
 import random
 import re
 import shutil
@@ -10,6 +11,7 @@ from pathlib import Path
 from types import MethodType
 from typing import Callable, Dict, Iterator, Optional, Tuple
 
+import torch
 from spacy.language import Language
 from spacy.training import Corpus, Example
 from spacy.training.loop import DIR_MODEL_BEST
@@ -17,14 +19,13 @@ from spacy.util import registry
 from thinc.api import NumpyOps, Optimizer, PyTorchGradScaler, get_current_ops
 from thinc.shims import PyTorchShim
 from thinc.util import torch2xp, xp2torch
-import torch
 
 # spacy train --code imports this file alone; its neighbours are the project's modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import count_docs, docbin_files  # noqa: E402
 import entity_scores  # noqa: E402,F401  (the pipelines' entity_scores component)
 from multinerd import TAGSETS  # noqa: E402
 
+from corpus import count_docs, docbin_files  # noqa: E402
 
 # One token each, as in MultiNERD's Chinese data: Han characters (with extension A and the compatibility
 # ideographs), CJK symbols and punctuation, and full-width forms.
@@ -123,7 +124,11 @@ def cjk_characters() -> Callable[[Language], Language]:
         tokenizer = nlp.tokenizer
         if not hasattr(tokenizer, "prefix_search"):
             return nlp
-        patterns = {"prefix_search": f"^{CJK_CHARACTER}", "suffix_search": f"{CJK_CHARACTER}$", "infix_finditer": CJK_CHARACTER}
+        patterns = {
+            "prefix_search": f"^{CJK_CHARACTER}",
+            "suffix_search": f"{CJK_CHARACTER}$",
+            "infix_finditer": CJK_CHARACTER,
+        }
         for attr, pattern in patterns.items():
             current = getattr(tokenizer, attr)
             regex = re.compile(f"{current.__self__.pattern}|{pattern}" if current is not None else pattern)

@@ -1,6 +1,7 @@
 """What the scripts share: bad input reported in one line on stderr (exit 1, no traceback), readers
 that say which file is bad, and the output guard: outputs kept apart from the inputs, written under
 temporary names of their own and renamed into place only if nothing else took their place meanwhile."""
+
 import functools
 import json
 import os
@@ -11,7 +12,6 @@ import stat
 import sys
 from pathlib import Path
 from typing import Callable, Dict, Iterable, NoReturn, Optional, Tuple
-
 
 
 class InputError(Exception):
@@ -234,7 +234,9 @@ class Outputs:
         if changed:
             self.kept = True
             kept = ", ".join(str(tmp) for tmp in self.written.values())
-            raise InputError(f"{changed[0]}: changed while this run was writing; replaced nothing, kept the result as {kept}")
+            raise InputError(
+                f"{changed[0]}: changed while this run was writing; replaced nothing, kept the result as {kept}"
+            )
         try:
             for dest, tmp in self.written.items():
                 if self.found[dest] is not None and stat.S_ISDIR(self.found[dest][0]):

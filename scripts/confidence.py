@@ -1,5 +1,6 @@
 """How well ent._.score predicts that an entity is right: calibration bins, their expected calibration error,
 and precision, recall and F at each score threshold. Counted one predicted entity at a time."""
+
 from typing import Dict, List
 
 BINS = 10

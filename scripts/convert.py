@@ -6,6 +6,7 @@ Reads INPUT once and writes system A's DocBin (all 15 types) to OUTPUT_A and sys
 types, the others O) to OUTPUT_B: both appear at the end, or neither does. An empty sentence (no tokens) is
 no Doc, and with --lang, a line of another language is none either: both are skipped and counted.
 """
+
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,13 +15,12 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import typer
+from cli import InputError, Outputs, fail, one_line, reports_errors
+from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
-
-from cli import InputError, Outputs, fail, one_line, reports_errors
-from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 
 
 class Tagset(str, Enum):
@@ -55,9 +55,10 @@ def read_sentences(
     Lines whose 'lang' differs from `lang` are skipped, and counted by their 'lang' in other_langs if
     given; a line without 'lang' is kept. An empty sentence yields ([], []).
     """
-    with path.open("rb") as file, tqdm(
-        total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, disable=None
-    ) as progress:
+    with (
+        path.open("rb") as file,
+        tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, disable=None) as progress,
+    ):
         for line_no, raw in enumerate(file, start=1):
             progress.update(len(raw))
             if not raw.strip():

@@ -9,19 +9,20 @@ for model selection: --dev-sample sentences of the dev splits in all, shared out
 proportion to their dev sizes, drawn at random with a fixed seed (the same sentences for A and B), into
 CORPUS_DIR/{a,b}/dev_sample/LANG.spacy; a language's whole dev split where it is smaller than its share.
 """
+
 import random
 from pathlib import Path
 from typing import Dict, List
 
 import typer
+from cli import Outputs, check_apart, fail, read_docbin, reports_errors
+from convert import Tagset, convert, skipped_note
+from multinerd import SPLITS, expand_lang, hub_filename
 from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from wasabi import msg
 
-from cli import Outputs, check_apart, fail, read_docbin, reports_errors
-from convert import Tagset, convert, skipped_note
 from corpus import SUFFIX, docbin_files, shard_path
-from multinerd import SPLITS, expand_lang, hub_filename
 
 SYSTEMS = {Tagset.full.value: "a", Tagset.five.value: "b"}
 DEV, DEV_SAMPLE = SPLITS["val"], "dev_sample"
@@ -92,7 +93,9 @@ def main(
         outputs = {tagset: shard_path(corpus_dir / system, name, each) for tagset, system in SYSTEMS.items()}
         result = convert(input_path=path, outputs=outputs, lang=each)
         entities = {tagset: sum(c.values()) for tagset, c in result.entities.items()}
-        msg.good(f"{each} {name}: {result.sentences:,} sentences, {entities['full']:,} entities (A), {entities['five']:,} (B)")
+        msg.good(
+            f"{each} {name}: {result.sentences:,} sentences, {entities['full']:,} entities (A), {entities['five']:,} (B)"
+        )
         if result.empty or result.other_langs:
             msg.warn(f"{path}: {skipped_note(result).lstrip('; ')}")
         if name == DEV:

@@ -8,21 +8,22 @@ Warns about a type of the tagset that a split lacks, and about entities of types
 training config, also counts the batches its [training.batcher] makes of the train split: the steps of
 one epoch, as train_config.py counts them to fit the run's schedule.
 """
+
 from collections import Counter
 from pathlib import Path
 from typing import Dict, Optional
 
 import typer
-from spacy.util import load_config
-from spacy.vocab import Vocab
-from wasabi import msg
-
-from convert import Tagset
 from cli import InputError, fail, one_line
-from corpus import docbin_files, read_docs
+from convert import Tagset
 from multinerd import SPLITS as HUB_SPLITS
 from multinerd import TAGSETS
+from spacy.util import load_config
+from spacy.vocab import Vocab
 from train_config import batches_per_epoch
+from wasabi import msg
+
+from corpus import docbin_files, read_docs
 
 # The corpus's file names: train, dev, test.
 SPLITS = tuple(HUB_SPLITS.values())
@@ -41,12 +42,15 @@ def count(path: Path) -> Counter:
 def main(
     corpus_dir: Path = typer.Argument(..., help="A system's corpus folder, with train/, dev/, test/"),
     tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
-    config: Optional[Path] = typer.Option(None, "--config", help="A training config: count its batches of the train split"),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="A training config: count its batches of the train split"
+    ),
 ):
     """Print sentences, tokens and entities per type and split of a system's corpus."""
     paths = {split: corpus_dir / split for split in SPLITS}
     missing = [str(path) for path in paths.values() if not docbin_files(path)] + (
-        [str(config)] if config and not config.is_file() else [])
+        [str(config)] if config and not config.is_file() else []
+    )
     if missing:
         fail(f"No such file: {', '.join(missing)}")
     try:

@@ -8,17 +8,17 @@ type, score (ent._.score, the entity's probability), character offsets and token
 the entities that score below it. The text may be up to MAX_CHARS characters long (a few pages):
 longer text gets a message, not a wait; scripts/annotate.py takes documents of any length.
 """
+
 import sys
 from typing import Sequence
 
+import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 import pandas as pd
 import spacy
 import streamlit as st
+from mistakes import COLORS
 from spacy.util import get_installed_models
 from spacy_streamlit import visualize_ner
-
-import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
-from mistakes import COLORS
 
 ENTITY_COLUMNS = ["text", "type", "score", "start char", "end char", "tokens"]
 DEFAULTS = ("training/trf/a/model-best", "training/trf/b/model-best")
@@ -58,7 +58,9 @@ def app(defaults: Sequence[str]) -> None:
     fields = st.columns(2)
     names = [column.text_input(f"System {s}", value, help=hint) for s, value, column in zip("AB", defaults, fields)]
     text = st.text_area("Text", TEXT, height=100)
-    min_score = st.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, help="Hide the entities whose score (ent._.score) is lower")
+    min_score = st.slider(
+        "Minimum score", 0.0, 1.0, 0.0, 0.05, help="Hide the entities whose score (ent._.score) is lower"
+    )
     if len(text) > MAX_CHARS:
         st.error(f"The text has {len(text):,} characters; the demo takes at most {MAX_CHARS:,}. Paste a shorter part, "
                  "or annotate long documents with scripts/annotate.py.")  # fmt: skip

@@ -11,6 +11,7 @@ spaCy's NER tags a sentence by one action a token (B-, I-, L-, U- of a type, or 
 of the actions valid there. The score of an entity is the probability of its actions (U-X, or B-X I-X ...
 L-X), each a softmax of the NER's scores over the valid actions, divided by `temperature`.
 """
+
 from typing import Iterable, Iterator, List, Sequence
 
 import numpy

@@ -10,17 +10,26 @@ fetch made from a TSV is remade when that TSV changes: fetch records both files'
 sidecar (.train_en.jsonl.fetch.json), and never replaces a JSONL it did not make, or one edited since.
 Then writes ASSETS_DIR/multinerd_LANG.json: the files and their SHA-256, what was fetched, for convert.
 """
+
 import hashlib
 import json
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import typer
-from wasabi import msg
-
-from cli import (InputError, Outputs, check_apart, fail, one_line, read_json, reports_errors, write_atomically,
-                 write_json)
+from cli import (
+    InputError,
+    Outputs,
+    check_apart,
+    fail,
+    one_line,
+    read_json,
+    reports_errors,
+    write_atomically,
+    write_json,
+)
 from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
+from wasabi import msg
 
 FORMAT = "'INDEX<TAB>TOKEN<TAB>TAG' or 'TOKEN<TAB>TAG'"
 

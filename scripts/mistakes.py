@@ -15,18 +15,18 @@ a spurious prediction's under the predicted type. The confusion table counts eac
 the column of the prediction it is judged by (for wrong type and boundary, the one that overlaps it
 most; the first of equals), "none" when missed; its "none" row counts the spurious predictions.
 """
+
 import html
 import random
 from collections import Counter
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from spacy import displacy
-from spacy.tokens import Doc, DocBin
-from spacy.vocab import Vocab
-
 import entity_scores  # noqa: F401  (Span._.score, read back from the predictions)
 from cli import InputError
 from multinerd import ENTITY_TYPES, TAGSETS, Span
+from spacy import displacy
+from spacy.tokens import Doc, DocBin
+from spacy.vocab import Vocab
 
 RIGHT = "right"
 MISTAKES = ("missed", "spurious", "wrong type", "wrong boundary", "wrong type and boundary")
@@ -187,7 +187,6 @@ def confident_mistakes_table(mistakes: Sequence[Tuple[float, str, Sentence, Judg
         rows.append(f"<tr><td>{score:.3f}</td><td>{system}</td><td>{j.kind}</td>"
                     f"<td>{_described(sentence, system, j)}</td><td>{html.escape(sentence.text)}</td></tr>")  # fmt: skip
     return f'<table class="counts">{"".join(rows)}</table>'
-
 
 
 def render_sentence(sentence: Sentence, group: str) -> str:

@@ -2,6 +2,7 @@
 
 Every other script takes its tags from here; nothing else hard-codes them.
 """
+
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 HUB_DATASET = "Babelscape/multinerd"

@@ -6,11 +6,11 @@ The packaged `performance` holds the test scores (not the dev scores of training
 seqeval-style ones of score.py and, for system A, those on B's five types; the meta names the data,
 its license, the transformer and the label scheme, and its notes say what each score is.
 """
+
 from pathlib import Path
 from typing import Optional
 
 import typer
-
 from cli import Outputs, read_json, reports_errors, write_json
 from confidence import BINS
 from convert import Tagset

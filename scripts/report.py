@@ -11,22 +11,35 @@ from the saved predictions (nothing is tagged again). --readme also replaces the
 `<!-- results:start -->` and `<!-- results:end -->` in that file with a short results table, or
 with "Not yet measured." when the scores are not there.
 """
+
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import typer
-from wasabi import msg
-
 from cli import InputError, Outputs, fail, read_docbin, read_json, reports_errors, write_text
 from mistakes import KINDS, NONE, render_page
 from multinerd import TAGSETS
+from wasabi import msg
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
 # The keys the report reads from each score file.
 REQUIRED_KEYS = {
     "test_scores.json": ("ents_p", "ents_r", "ents_f", "ents_per_type"),
-    "seqeval_scores.json": ("model", "transformer", "pipeline", "lang", "gold", "sentences", "tokens", "hardware",
-                            "scores.per_type", "scores.p", "scores.r", "scores.f", "scores.token_acc"),
+    "seqeval_scores.json": (
+        "model",
+        "transformer",
+        "pipeline",
+        "lang",
+        "gold",
+        "sentences",
+        "tokens",
+        "hardware",
+        "scores.per_type",
+        "scores.p",
+        "scores.r",
+        "scores.f",
+        "scores.token_acc",
+    ),
 }
 PREDICTIONS = "test_predictions.spacy"
 ERRORS_PAGE = "errors.html"
@@ -112,8 +125,17 @@ def per_lang_table(a: dict, b: dict) -> str:
     for lang in sorted(a_langs.keys() | b_langs.keys()):
         a_lang, b_lang = a_langs.get(lang, {}), b_langs.get(lang, {})
         sentences = a_lang.get("sentences", b_lang.get("sentences", 0))
-        rows.append([f"`{lang}`", sentences, *(pct(a_lang.get(k)) for k in "prf"), *(pct(b_lang.get(k)) for k in "prf")])
-    rows.append(["all (micro)", a["seqeval"]["sentences"], *(pct(a_scores[k]) for k in "prf"), *(pct(b_scores[k]) for k in "prf")])
+        rows.append(
+            [f"`{lang}`", sentences, *(pct(a_lang.get(k)) for k in "prf"), *(pct(b_lang.get(k)) for k in "prf")]
+        )
+    rows.append(
+        [
+            "all (micro)",
+            a["seqeval"]["sentences"],
+            *(pct(a_scores[k]) for k in "prf"),
+            *(pct(b_scores[k]) for k in "prf"),
+        ]
+    )
     return table(["Language", "Sentences", "A P", "A R", "A F", "B P", "B R", "B F"], rows)
 
 
@@ -288,7 +310,7 @@ def replace_between_markers(text: str, content: str) -> str:
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start:
         raise InputError(f"no '{README_START}' ... '{README_END}' markers")
-    return f"{text[:start + len(README_START)]}\n{content}\n{text[end:]}"
+    return f"{text[: start + len(README_START)]}\n{content}\n{text[end:]}"
 
 
 def readme_text(readme_path: Path) -> str:
@@ -341,7 +363,9 @@ def main(
             outputs.write(confidence_path, lambda tmp: write_confidence_chart(a, b, tmp))
         outputs.write(errors_path, write_text(page))
         if readme_path is not None:
-            outputs.write(readme_path, write_text(replace_between_markers(readme, render_readme_results(a, b, output_path))))
+            outputs.write(
+                readme_path, write_text(replace_between_markers(readme, render_readme_results(a, b, output_path)))
+            )
         outputs.commit()
     msg.good(f"Wrote {output_path}, its charts and {errors_path}")
     if readme_path is not None:

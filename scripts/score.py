@@ -10,24 +10,25 @@ also scored on B's gold: system A and system B on the same data. The same pass c
 per type and kind and the confusion table (mistakes.py); --predictions saves the predicted Docs, with
 the gold entities under doc.spans["gold"], for report.py's error page.
 """
+
 import os
 import platform
 from pathlib import Path
 from typing import Optional, Tuple
 
+import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 import spacy
 import typer
+from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
+from confidence import ConfidenceCounter
+from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
+from multinerd import TAGSETS
+from seqeval_scores import SeqevalScorer, iob_tags
 from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
-import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
-from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
-from confidence import ConfidenceCounter
 from corpus import count_docs, read_docs
-from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
-from multinerd import TAGSETS
-from seqeval_scores import SeqevalScorer, iob_tags
 
 # The types system A and system B share: all of B's.
 FIVE_TYPES = TAGSETS["five"]
@@ -68,9 +69,15 @@ def score(
         n_five = count_docs(five_types_gold_path)
         if n_five != n_gold:
             raise InputError(f"{five_types_gold_path}: {n_five} sentences, {gold_path} has {n_gold}")
-        pairs = ((lang, gold, five_gold) for (lang, gold), (_, five_gold) in zip(golds, read_docs(five_types_gold_path, nlp.vocab)))
+        pairs = (
+            (lang, gold, five_gold)
+            for (lang, gold), (_, five_gold) in zip(golds, read_docs(five_types_gold_path, nlp.vocab))
+        )
     inputs = (
-        (Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), (lang, gold, five_gold))
+        (
+            Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]),
+            (lang, gold, five_gold),
+        )
         for lang, gold, five_gold in pairs
     )
     scorer, five_scorer, mistakes, confidence = SeqevalScorer(), SeqevalScorer(), MistakeCounter(), ConfidenceCounter()
@@ -94,10 +101,14 @@ def score(
 @reports_errors
 def main(
     model_path: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
-    gold_path: Path = typer.Argument(..., help="Test DocBin with the gold entities, or a folder of them (one a language)"),
+    gold_path: Path = typer.Argument(
+        ..., help="Test DocBin with the gold entities, or a folder of them (one a language)"
+    ),
     output_path: Path = typer.Argument(..., help="JSON file to write"),
     five_types_gold_path: Optional[Path] = typer.Option(
-        None, "--five-types-gold", help="System B's test DocBin (or folder): also score the predictions of its five types on it"
+        None,
+        "--five-types-gold",
+        help="System B's test DocBin (or folder): also score the predictions of its five types on it",
     ),
     predictions_path: Optional[Path] = typer.Option(
         None, "--predictions", help="DocBin to write: the predicted Docs, the gold entities as doc.spans['gold']"

@@ -3,12 +3,12 @@
 Entity-level micro precision, recall and F (and the same per type), plus token accuracy: the
 numbers Hugging Face's token-classification scripts report for MultiNERD.
 """
+
 from collections import Counter
 from typing import Container, Dict, List, Optional, Sequence
 
-from spacy.tokens import Doc
-
 from multinerd import iob_spans
+from spacy.tokens import Doc
 
 
 def iob_tags(doc: Doc, types: Optional[Container[str]] = None) -> List[str]:

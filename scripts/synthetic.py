@@ -13,6 +13,7 @@ The encoders: 2 layers of hidden size 32, random weights, and a tokenizer traine
 as their real counterpart is (bert-base-cased, distilbert-base-cased, bert-base-multilingual-cased,
 roberta-base, xlm-roberta-base), for --vars.transformer.
 """
+
 import io
 import itertools
 import json
@@ -24,10 +25,9 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Sequence, Tuple
 
 import typer
-from wasabi import msg
-
 from cli import fail
 from multinerd import ENTITY_TYPES, LANGS, MULTI_LANG, SPLITS, TAG_IDS, UNSPACED_LANGS, expand_lang, hub_filename
+from wasabi import msg
 
 
 class Kind(NamedTuple):
@@ -440,8 +440,12 @@ def train_tokenizer(family: Family, lines: List[str], model_dir: Path, vocab_siz
 
         model = io.BytesIO()
         sentencepiece.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines), model_writer=model, vocab_size=vocab_size, hard_vocab_limit=False,
-            character_coverage=1.0, minloglevel=2,
+            sentence_iterator=iter(lines),
+            model_writer=model,
+            vocab_size=vocab_size,
+            hard_vocab_limit=False,
+            character_coverage=1.0,
+            minloglevel=2,
         )
         path = model_dir / "sentencepiece.bpe.model"
         path.write_bytes(model.getvalue())

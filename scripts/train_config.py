@@ -16,18 +16,19 @@ A transformer config's encoder is loaded once (config and tokenizer), so that a 
 stops here in one line rather than in spacy train.
 `spacy train OUTPUT` then trains exactly what the config says, and the numbers stay on disk beside the model.
 """
+
 import math
 from pathlib import Path
 from typing import Dict, Optional
 
 import typer
+from cli import InputError, Outputs, fail, one_line, reports_errors
+from convert import Tagset
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
-from cli import InputError, Outputs, fail, one_line, reports_errors
-from convert import Tagset
 from corpus import docbin_files, read_docs
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
@@ -106,7 +107,9 @@ def main(
     output_path: Path = typer.Argument(..., help="Config to write, for spacy train"),
     max_steps: int = typer.Option(0, "--max-steps", min=0, help="Steps of the run; 0: the config's max_epochs epochs"),
     lang: str = typer.Option("en", "--lang", help="The pipeline's language ([nlp] lang)"),
-    transformer: Optional[str] = typer.Option(None, "--transformer", help="[paths] transformer: a model name or folder"),
+    transformer: Optional[str] = typer.Option(
+        None, "--transformer", help="[paths] transformer: a model name or folder"
+    ),
     learn_rate: float = typer.Option(0, "--learn-rate", min=0, help="Peak learning rate; 0: the config's"),
     tagset: Tagset = typer.Option(..., "--tagset", help="The NER's labels: full (system A) or five (system B)"),
 ):
@@ -143,9 +146,15 @@ def main(
     msg.good(f"Wrote {output_path}")
     print(f"Steps an epoch: {steps_per_epoch:,} (batches of {train_path} by the config's batcher)")
     budget, eval_frequency = training["max_steps"], training["eval_frequency"]
-    rounded = "" if budget == max_steps or budget == steps_per_epoch * epochs else ", rounded up to whole evaluation intervals"
+    rounded = (
+        ""
+        if budget == max_steps or budget == steps_per_epoch * epochs
+        else ", rounded up to whole evaluation intervals"
+    )
     print(f"Budget: {budget:,} steps ({source}{rounded}); no patience: the run ends there")
-    print(f"Evaluations: every {eval_frequency:,} steps, {budget // eval_frequency} after step 0, the last at step {budget:,}")
+    print(
+        f"Evaluations: every {eval_frequency:,} steps, {budget // eval_frequency} after step 0, the last at step {budget:,}"
+    )
     learn_rate = training["optimizer"]["learn_rate"]
     if isinstance(learn_rate, dict):
         print(f"Learning rate: peak {learn_rate['initial_rate']:g} after {learn_rate['warmup_steps']:,} warm-up steps, "

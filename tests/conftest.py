@@ -1,12 +1,10 @@
 import sys
 from pathlib import Path
 
-import pytest
-
 import entity_scores  # noqa: F401  (tests load pipelines that have the entity_scores component)
+import pytest
 from helpers import copy_project, run
 from synthetic import Family, write_data, write_model
-
 
 # A few steps: the config step fits evaluations and the learning rate's decay to them.
 MAX_STEPS = 20

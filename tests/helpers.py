@@ -1,4 +1,5 @@
 """Helpers for tests: run the project's scripts and commands as a user would, offline."""
+
 import os
 import shutil
 import subprocess

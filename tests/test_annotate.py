@@ -1,13 +1,12 @@
 """scripts/annotate.py on the tiny pipeline: Ray Data on this machine, against a plain nlp.pipe loop."""
-import json
 
+import json
 import shutil
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import spacy
-
 from helpers import run_script, snapshot
 from synthetic import sentences
 
@@ -192,7 +191,12 @@ def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels,
 @pytest.mark.parametrize(
     "model,source,output,problem",
     [
-        ("en_no_such_pipeline", "docs.jsonl", "out.parquet", "en_no_such_pipeline: neither an installed pipeline package"),
+        (
+            "en_no_such_pipeline",
+            "docs.jsonl",
+            "out.parquet",
+            "en_no_such_pipeline: neither an installed pipeline package",
+        ),
         ("MODEL_DIR", "missing.jsonl", "out.parquet", "missing.jsonl: no such file or folder"),
         ("MODEL_DIR", "docs.csv", "out.parquet", "docs.csv: not a .jsonl, .txt, .parquet file"),
         ("MODEL_DIR", "docs.jsonl", "docs.jsonl", "docs.jsonl: is the input"),
@@ -200,7 +204,9 @@ def test_installed_package_by_name_on_a_parquet_file(tmp_path, installed_wheels,
         ("BROKEN", "docs.jsonl", "out.parquet", "broken: cannot load this pipeline"),
     ],
 )
-def test_bad_model_input_or_output_exits_with_one_line_before_ray_starts(tmp_path, model_dir, model, source, output, problem):
+def test_bad_model_input_or_output_exits_with_one_line_before_ray_starts(
+    tmp_path, model_dir, model, source, output, problem
+):
     for name in ("docs.jsonl", "docs.csv"):
         (tmp_path / name).write_text('{"text": "Paris ."}\n')
     broken = tmp_path.parent / f"{tmp_path.name}-broken"

@@ -1,5 +1,6 @@
 """scripts/annotate.py's guard of OUTPUT and its one-line failures, run in this process on an untrained pipeline.
 Where Ray is not what is tested, the job is a stand-in; the three tests that start Ray are marked slow."""
+
 import errno
 import functools
 import json
@@ -13,13 +14,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import annotate
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import ray
 import spacy
-
-import annotate
 from helpers import ROOT, run_script
 
 
@@ -182,7 +182,12 @@ def test_annotate_reads_every_input_once_counts_blank_lines_and_keeps_rays_conso
     manifest = json.loads((output / annotate.MANIFEST).read_text())
     rows = [json.loads(line) for part in manifest["parts"] for line in (output / part).read_text().splitlines()]
     assert sorted((row["id"], row["error"]) for row in rows) == [
-        ("a1", None), ("a2", None), ("c0", None), ("linked/e.txt:1", None), ("sub/B.Txt:1", None), ("sub/B.Txt:3", None)
+        ("a1", None),
+        ("a2", None),
+        ("c0", None),
+        ("linked/e.txt:1", None),
+        ("sub/B.Txt:1", None),
+        ("sub/B.Txt:3", None),
     ]
     assert result.stdout.splitlines()[-1] == "6 documents: 6 annotated, 0 error rows; 3 blank lines skipped"
     assert (manifest["blank_lines"], manifest["workers"]) == (3, os.cpu_count())

@@ -1,4 +1,5 @@
 """The throughput benchmark, in a seconds-long smoke run of the tiny encoder on the CPU."""
+
 import sys
 
 from helpers import ROOT, run

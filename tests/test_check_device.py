@@ -1,9 +1,9 @@
 """The device step: one line and exit 1 for a GPU that cannot be used, on this machine without one."""
+
 import sys
 
-import pytest
-
 import check_device
+import pytest
 from helpers import ROOT, run
 
 
@@ -29,7 +29,10 @@ def test_each_gpu_check_failing_is_one_line(monkeypatch, capsys):
     assert "a torch↔CuPy round trip through DLPack failed" in check_device.gpu_problem(0)  # no CUDA tensor here
     monkeypatch.setattr(torch, "arange", lambda *args, **kwargs: torch.ones(6))
     monkeypatch.setattr(check_device, "update_difference", lambda: 0.5)
-    assert check_device.gpu_problem(0) == "the in-place weight update differs from thinc's by 0.5 after 5 mixed-precision steps"
+    assert (
+        check_device.gpu_problem(0)
+        == "the in-place weight update differs from thinc's by 0.5 after 5 mixed-precision steps"
+    )
     with pytest.raises(SystemExit):
         check_device.main(gpu_id=0)
     (line,) = capsys.readouterr().err.strip().splitlines()

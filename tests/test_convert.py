@@ -2,10 +2,9 @@ import json
 
 import pytest
 import spacy
-from spacy.tokens import DocBin
-
 from helpers import run_script
 from multinerd import TAG_IDS
+from spacy.tokens import DocBin
 
 
 def record(*pairs, lang="en"):
@@ -55,8 +54,18 @@ def test_iob_cases(tmp_path):
 
 
 def test_five_types_turn_the_others_into_o(tmp_path):
-    line = record(("Zeus", "B-MYTH"), ("saw", "O"), ("a", "O"), ("red", "B-ANIM"), ("fox", "I-ANIM"),
-                  ("and", "O"), ("Star", "B-MEDIA"), ("Wars", "I-MEDIA"), ("with", "O"), ("flu", "B-DIS"))
+    line = record(
+        ("Zeus", "B-MYTH"),
+        ("saw", "O"),
+        ("a", "O"),
+        ("red", "B-ANIM"),
+        ("fox", "I-ANIM"),
+        ("and", "O"),
+        ("Star", "B-MEDIA"),
+        ("Wars", "I-MEDIA"),
+        ("with", "O"),
+        ("flu", "B-DIS"),
+    )
     (full,), result = convert(tmp_path, [line], tagset="full")
     (five,) = read_docs(tmp_path / "b.spacy")  # the same run's system B
     assert ents(full) == [("Zeus", "MYTH"), ("red fox", "ANIM"), ("Star Wars", "MEDIA"), ("flu", "DIS")]

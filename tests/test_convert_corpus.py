@@ -1,12 +1,12 @@
 """The sharded corpus of convert_corpus.py: a DocBin per system, split and language, and the dev sample."""
-import json
 
-from spacy.tokens import DocBin
-from spacy.vocab import Vocab
+import json
 
 from convert_corpus import sample_sizes
 from helpers import run_script
 from multinerd import LANGS
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
 from synthetic import write_data
 
 

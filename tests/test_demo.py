@@ -1,12 +1,12 @@
 """The Streamlit demo, run by Streamlit's AppTest (no browser) on rule-based pipelines."""
+
 import sys
 
 import pytest
 import spacy
+from helpers import ROOT
 from spacy.language import Language
 from streamlit.testing.v1 import AppTest
-
-from helpers import ROOT
 
 TEXT = "Ann flew from Rome to Oslo."
 MAX_CHARS = 10_000  # the demo's documented limit
@@ -48,7 +48,9 @@ def entities(app):
     columns = ["text", "type", "score", "start char", "end char", "tokens"]
     assert all(list(frame.value.columns) == columns for frame in app.dataframe)
     rows = [[tuple(row) for row in frame.value.itertuples(index=False)] for frame in app.dataframe]
-    return [[(t, label, None if score != score else score, *rest) for t, label, score, *rest in table] for table in rows]
+    return [
+        [(t, label, None if score != score else score, *rest) for t, label, score, *rest in table] for table in rows
+    ]
 
 
 def test_demo_shows_both_systems_entities_with_offsets(monkeypatch, pipelines):
@@ -83,6 +85,8 @@ def test_demo_refuses_text_over_its_limit_in_a_message(monkeypatch, pipelines):
     app = run_app(monkeypatch, *pipelines)
     app.text_area[0].input("Ann " * (MAX_CHARS // 4 + 1)).run()
     assert not app.exception and not app.dataframe and len(app.error) == 1
-    assert app.error[0].value.startswith(f"The text has {4 * (MAX_CHARS // 4 + 1):,} characters; the demo takes at most")
+    assert app.error[0].value.startswith(
+        f"The text has {4 * (MAX_CHARS // 4 + 1):,} characters; the demo takes at most"
+    )
     app.text_area[0].input(TEXT).run()
     assert len(app.dataframe) == 2

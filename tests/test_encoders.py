@@ -1,11 +1,11 @@
 """Each encoder family that users pick, through the whole workflow: tiny random stand-ins of DistilBERT (no
 token type ids), mBERT (a multilingual WordPiece), RoBERTa (byte-level BPE) and XLM-R (SentencePiece; also
 the xx run of test_multilingual.py), each `weasel run all` to wheels that load by name and tag raw text."""
+
 import json
 import sys
 
 import pytest
-
 from conftest import run_workflow
 from helpers import copy_project, run
 from synthetic import Family, write_model
@@ -13,7 +13,7 @@ from synthetic import Family, write_model
 pytestmark = pytest.mark.slow
 
 FAMILIES = [Family.distilbert, Family.mbert, Family.roberta, Family.xlmr]
-RAW = ["Paris, France.", "Dr. Maria Rossi (born 1970) said: \"It's over.\"", "  Two  spaces,\tand a tab. "]
+RAW = ["Paris, France.", 'Dr. Maria Rossi (born 1970) said: "It\'s over."', "  Two  spaces,\tand a tab. "]
 TAG = """
 import json, sys, spacy
 nlp = spacy.load(sys.argv[1])

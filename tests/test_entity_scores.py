@@ -1,14 +1,14 @@
 """ent._.score on a small trained NER, against an independent computation that asks spaCy which actions are valid."""
+
 import math
 import random
 
 import numpy
 import pytest
 import spacy
-from spacy.training import Example
-
 from confidence import ConfidenceCounter
 from entity_scores import ValidActions
+from spacy.training import Example
 
 TRAIN = [
     ("Ann met Bob in Rome", [(0, 3, "PER"), (8, 11, "PER"), (15, 19, "LOC")]),

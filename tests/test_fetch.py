@@ -79,7 +79,9 @@ def test_xx_loads_every_language_from_a_local_dataset_of_the_hubs_layout(tmp_pat
     assert result.returncode == 0, result.stderr
     for name, record in records.items():
         lines = [json.loads(line) for line in (assets / name).read_text(encoding="utf8").splitlines()]
-        assert lines == ([{"tokens": ["mine"], "ner_tags": [0], "lang": "de"}] if name == "train_de.jsonl" else [record])
+        assert lines == (
+            [{"tokens": ["mine"], "ner_tags": [0], "lang": "de"}] if name == "train_de.jsonl" else [record]
+        )
     manifest = json.loads((assets / "multinerd_xx.json").read_text())
     assert manifest["files"] == {name: hashlib.sha256((assets / name).read_bytes()).hexdigest() for name in records}
 
@@ -89,5 +91,9 @@ def test_malformed_file_of_a_local_dataset_is_one_line(tmp_path):
     (tmp_path / "multinerd" / "train" / "train_de.jsonl").write_text('{"tokens": [\n')
     result = fetch("de", tmp_path / "assets", "--dataset", tmp_path / "multinerd", tmp_path=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith(f"✘ {tmp_path / 'multinerd'}: train/train_de.jsonl is not MultiNERD JSONL")
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"✘ {tmp_path / 'multinerd'}: train/train_de.jsonl is not MultiNERD JSONL")
+    )
     assert list((tmp_path / "assets").iterdir()) == []

@@ -1,5 +1,6 @@
 """Bad input and unusable paths, as a hostile user gives them: each script stops with one `✘` line naming
 the file (and line), exits 1, and touches nothing. In-process, so that each case takes milliseconds."""
+
 import codecs
 import errno
 import json
@@ -8,23 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-import pytest
-import spacy
-import srsly
-from spacy.tokens import DocBin
-
 import annotate
 import convert
 import corpus_stats
 import fetch
 import package_meta
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 import report
 import score
+import spacy
+import srsly
 from cli import InputError, temporary_name, write_atomically
 from helpers import one_line_failure, snapshot
 from multinerd import HUB_DATASET, TAG_IDS
+from spacy.tokens import DocBin
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]]})
 
@@ -132,7 +132,9 @@ def test_fetch_bad_tsv_line_is_the_tsvs_own_file_and_line(tmp_path, capsys, line
 def test_fetch_assets_path_that_is_a_file(tmp_path, capsys):
     assets = tmp_path / "assets"
     assets.write_text("not a folder")
-    assert f"{assets}: cannot make this folder" in one_line_failure(capsys, fetch.main, lang="en", dataset=HUB_DATASET, assets_dir=assets)
+    assert f"{assets}: cannot make this folder" in one_line_failure(
+        capsys, fetch.main, lang="en", dataset=HUB_DATASET, assets_dir=assets
+    )
     assert assets.read_text() == "not a folder"
 
 
@@ -155,7 +157,9 @@ def test_fetch_remakes_a_jsonl_it_made_when_its_tsv_changes_and_no_other(tmp_pat
     (tmp_path / ".test_en.jsonl.fetch.json").unlink()
     fetch.main(lang="en", assets_dir=tmp_path, dataset=HUB_DATASET)
     assert [tokens(tmp_path / f"{split}_en.jsonl") for split in ("train", "val", "test")] == [
-        [["Paris"]], [["mine"]], [["Rome"]]
+        [["Paris"]],
+        [["mine"]],
+        [["Rome"]],
     ]
     before = snapshot(tmp_path)
     fetch.main(lang="en", assets_dir=tmp_path, dataset=HUB_DATASET)  # nothing changed: nothing rewritten
@@ -166,7 +170,9 @@ def test_fetch_keeps_the_jsonl_when_the_changed_tsv_is_bad(tmp_path, capsys):
     write_tsvs(tmp_path, "Rome")
     fetch.main(lang="en", assets_dir=tmp_path, dataset=HUB_DATASET)
     (tmp_path / "train_en.tsv").write_text("0\tRome\tB-TOWN\n")
-    assert f"{tmp_path / 'train_en.tsv'}:1:" in one_line_failure(capsys, fetch.main, lang="en", dataset=HUB_DATASET, assets_dir=tmp_path)
+    assert f"{tmp_path / 'train_en.tsv'}:1:" in one_line_failure(
+        capsys, fetch.main, lang="en", dataset=HUB_DATASET, assets_dir=tmp_path
+    )
     assert tokens(tmp_path / "train_en.jsonl") == [["Rome"]]
 
 
@@ -184,10 +190,14 @@ def test_score_gold_that_is_no_docbin_and_output_that_is_a_folder(tmp_path, caps
     gold = tmp_path / "test.spacy"
     gold.write_bytes(b"\x00not a DocBin")
     out = tmp_path / "scores.json"
-    failure = one_line_failure(capsys, score.main, blank_model, gold, out, five_types_gold_path=None, predictions_path=None, gpu_id=-1)
+    failure = one_line_failure(
+        capsys, score.main, blank_model, gold, out, five_types_gold_path=None, predictions_path=None, gpu_id=-1
+    )
     assert f"{gold}: not a spaCy DocBin" in failure and not out.exists()
     out.mkdir()
-    failure = one_line_failure(capsys, score.main, blank_model, gold, out, five_types_gold_path=None, predictions_path=None, gpu_id=-1)
+    failure = one_line_failure(
+        capsys, score.main, blank_model, gold, out, five_types_gold_path=None, predictions_path=None, gpu_id=-1
+    )
     assert f"{out}: is a folder" in failure
 
 
@@ -231,9 +241,13 @@ def test_package_meta_names_missing_nested_scores(tmp_path, capsys):
 def test_report_incomplete_score_json(tmp_path, capsys):
     for system in ("a", "b"):
         (tmp_path / system).mkdir()
-        srsly.write_json(tmp_path / system / "test_scores.json", {"ents_p": 1, "ents_r": 1, "ents_f": 1, "ents_per_type": {}})
+        srsly.write_json(
+            tmp_path / system / "test_scores.json", {"ents_p": 1, "ents_r": 1, "ents_f": 1, "ents_per_type": {}}
+        )
         (tmp_path / system / "seqeval_scores.json").write_text('{"model": "x"')
-    failure = one_line_failure(capsys, report.main, tmp_path / "a", tmp_path / "b", tmp_path / "report.md", readme_path=None)
+    failure = one_line_failure(
+        capsys, report.main, tmp_path / "a", tmp_path / "b", tmp_path / "report.md", readme_path=None
+    )
     assert f"{tmp_path / 'a' / 'seqeval_scores.json'}: not JSON" in failure
     assert not (tmp_path / "report.md").exists()
 
@@ -289,7 +303,10 @@ def test_annotate_input_listing_takes_any_suffix_case_and_each_symlinked_folder_
     (source / "sub" / "again").symlink_to(elsewhere)  # a second way to the same folder
     (source / "sub" / "loop").symlink_to(source)  # a loop
     assert annotate.input_files(source) == [
-        source / "A.JSONL", source / "c.PARQUET", source / "linked" / "e.jsonl", source / "sub" / "B.Txt"
+        source / "A.JSONL",
+        source / "c.PARQUET",
+        source / "linked" / "e.jsonl",
+        source / "sub" / "B.Txt",
     ]
 
 
@@ -373,7 +390,7 @@ def test_annotate_replaces_only_its_own_finished_output(tmp_path):
 
 
 def test_annotate_model_with_a_broken_config_stops_before_ray(capsys, blank_model):
-    (blank_model / "config.cfg").write_text("[nlp]\nlang = en\npipeline = [\"ner\"]\n")
+    (blank_model / "config.cfg").write_text('[nlp]\nlang = en\npipeline = ["ner"]\n')
     to_load = annotate.model_to_load(str(blank_model))
     assert f"{blank_model}: cannot load this pipeline" in one_line_failure(
         capsys, annotate.check_model_loads, to_load, str(blank_model)
@@ -382,7 +399,12 @@ def test_annotate_model_with_a_broken_config_stops_before_ray(capsys, blank_mode
 
 def test_annotate_ids_are_json_text():
     assert [annotate.id_text(value) for value in ("a", 1, 1.5, True, {"a": 1}, [1, "b"])] == [
-        "a", "1", "1.5", "true", '{"a": 1}', '[1, "b"]'
+        "a",
+        "1",
+        "1.5",
+        "true",
+        '{"a": 1}',
+        '[1, "b"]',
     ]
 
 

@@ -1,11 +1,11 @@
 """The judgement of each entity, counts and confusion table on hand-made gold/predicted pairs; the error page."""
+
 import re
 
 import pytest
 import spacy
-from spacy.tokens import Doc, DocBin, Span
-
 from mistakes import GOLD_KEY, Judgement, MistakeCounter, judge, render_page, sample
+from spacy.tokens import Doc, DocBin, Span
 
 
 @pytest.mark.parametrize(

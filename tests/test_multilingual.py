@@ -1,12 +1,12 @@
 """`weasel run all . --vars.lang xx`: one pipeline for all ten languages, from tiny data in each, to wheels
 that load by name and tag raw text in several scripts."""
+
 import json
 import sys
 
 import pytest
 import spacy
 import srsly
-
 from helpers import run
 from multinerd import LANGS, TAGSETS
 
@@ -43,7 +43,9 @@ def test_corpus_has_a_shard_per_language(xx_project_run):
     project, _, _ = xx_project_run
     for system in SYSTEMS:
         for split in ("train", "dev", "dev_sample", "test"):
-            assert sorted(p.name for p in (project / f"corpus/{system}/{split}").iterdir()) == [f"{l}.spacy" for l in LANGS]
+            assert sorted(p.name for p in (project / f"corpus/{system}/{split}").iterdir()) == [
+                f"{lang}.spacy" for lang in LANGS
+            ]
 
 
 @pytest.mark.parametrize("system", SYSTEMS)

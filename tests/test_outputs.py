@@ -1,26 +1,26 @@
 """The output guard: no script writes onto, into or over an input or another output, a result appears
 whole or not at all, and a file or folder that appeared meanwhile is never replaced."""
+
 import errno
 import json
 import os
 import subprocess
 import sys
 
-import pytest
-import spacy
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-import srsly
-from spacy.tokens import Doc, DocBin, Span
-
 import convert
 import convert_corpus
 import package_meta
+import pytest
 import report
 import score
+import spacy
+import srsly
 from cli import InputError, Outputs, check_apart, write_atomically, write_text
 from helpers import ROOT, one_line_failure, snapshot, without_dac_override
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from multinerd import TAG_IDS
+from spacy.tokens import Doc, DocBin, Span
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]], "lang": "en"})
 
@@ -267,7 +267,8 @@ def test_score_never_writes_onto_into_or_over_an_input(tmp_path_factory, gold_at
     predictions = None if predictions_at is None else root / predictions_at
     outputs = [path for path in (output, predictions) if path is not None]
     clash = any(overlap(o, i) for o in outputs for i in (gold, model)) or (
-        predictions is not None and overlap(output, predictions))
+        predictions is not None and overlap(output, predictions)
+    )
     try:
         score.main(model, gold, output, five_types_gold_path=None, predictions_path=predictions, gpu_id=-1)
         code = 0

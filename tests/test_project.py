@@ -2,6 +2,7 @@
 
 Both pipeline variants: trf (the tiny transformer) and cnn (spaCy's CPU NER).
 """
+
 import itertools
 import json
 import re
@@ -9,11 +10,10 @@ import sys
 
 import pytest
 import srsly
-from spacy.util import load_config, registry
-
 from conftest import MAX_STEPS
 from helpers import run
 from multinerd import TAGSETS
+from spacy.util import load_config, registry
 
 pytestmark = pytest.mark.slow
 

@@ -3,6 +3,7 @@
 Each file is good lines with hostile ones among them, built so that which lines are bad is known
 beforehand: the oracle is how the file was made, not the reader's code.
 """
+
 import codecs
 import io
 import json
@@ -11,20 +12,21 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from annotate import BLANK, DocumentReader
 from cli import InputError
 from convert import read_sentences
 from fetch import read_tsv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from multinerd import TAGS
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TMP = Path(tempfile.mkdtemp(prefix="properties-"))
 
 # A token: any text but tabs and line breaks, not all whitespace (str.strip's whitespace included).
-token = st.text(st.characters(blacklist_characters="\t\n\r", blacklist_categories=["Cs"]), min_size=1, max_size=8).filter(str.strip)
+token = st.text(
+    st.characters(blacklist_characters="\t\n\r", blacklist_categories=["Cs"]), min_size=1, max_size=8
+).filter(str.strip)
 tag = st.sampled_from(TAGS)
 sentence = st.lists(st.tuples(token, tag), min_size=1, max_size=6)
 
@@ -39,9 +41,18 @@ bad_hub_line = st.one_of(
     st.just(b'{"tokens": ["a"], "ner_tags": [' + b"7" * 4400 + b"]}"),  # an integer Python will not parse
     st.just(b"[" * 50_000 + b"]" * 50_000),  # too deep
     st.integers().filter(lambda i: not 0 <= i < len(TAGS)).map(lambda i: b'{"tokens": ["a"], "ner_tags": [%d]}' % i),
-    st.sampled_from([b'{"tokens": [""], "ner_tags": [0]}', b'{"tokens": ["a", "b"], "ner_tags": [0]}',
-                     b'{"tokens": "a", "ner_tags": [0]}', b'{"ner_tags": []}', b'{"tokens": ["a"], "ner_tags": [0.0]}',
-                     b'{"tokens": [1], "ner_tags": [0]}', b"\xff\xfe{", b"nul\x00l"]),  # fmt: skip
+    st.sampled_from(
+        [
+            b'{"tokens": [""], "ner_tags": [0]}',
+            b'{"tokens": ["a", "b"], "ner_tags": [0]}',
+            b'{"tokens": "a", "ner_tags": [0]}',
+            b'{"ner_tags": []}',
+            b'{"tokens": ["a"], "ner_tags": [0.0]}',
+            b'{"tokens": [1], "ner_tags": [0]}',
+            b"\xff\xfe{",
+            b"nul\x00l",
+        ]
+    ),
     sentence.map(lambda pairs: hub_line(pairs)[:-1]),  # truncated
     st.one_of(st.integers(), st.text(), st.lists(st.integers())).map(lambda v: json.dumps(v).encode()),  # no object
 )
@@ -109,9 +120,21 @@ json_value = st.recursive(
 annotate_line = st.one_of(
     st.fixed_dictionaries({"text": st.text()}, optional={"id": json_value}).map(lambda r: json.dumps(r).encode()),
     json_value.map(lambda v: json.dumps(v).encode()),
-    st.sampled_from([b'{"text": "a\\ud800b"}', b'{"id": "\\udc00", "text": "x"}', b'{"id": ' + b"1" * 5000 + b"}",
-                     b"[" * 50_000, b'{"text": "caf\xe9"}', b"{not json", b"", b"   ", b" \t\r",
-                     codecs.BOM_UTF8 + b'{"text": "x"}', codecs.BOM_UTF8]),  # fmt: skip
+    st.sampled_from(
+        [
+            b'{"text": "a\\ud800b"}',
+            b'{"id": "\\udc00", "text": "x"}',
+            b'{"id": ' + b"1" * 5000 + b"}",
+            b"[" * 50_000,
+            b'{"text": "caf\xe9"}',
+            b"{not json",
+            b"",
+            b"   ",
+            b" \t\r",
+            codecs.BOM_UTF8 + b'{"text": "x"}',
+            codecs.BOM_UTF8,
+        ]
+    ),
     st.binary(max_size=20).filter(lambda b: b"\n" not in b),
 )
 

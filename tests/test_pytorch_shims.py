@@ -1,12 +1,13 @@
 """The weight update of multinerd.pytorch_shims.v1 (scripts/callbacks.py): the weights that thinc's own
 PyTorchShim.finish_update gives, without the copy of every weight that thinc's leaves behind each step."""
+
 import gc
 
 import numpy
 import torch
+from callbacks import finish_update_in_place
 from thinc.api import Adam, PyTorchWrapper
 
-from callbacks import finish_update_in_place
 
 def live_tensors() -> int:
     gc.collect()

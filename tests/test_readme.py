@@ -1,9 +1,9 @@
 """The README's commands match the project: the generated command block and every `weasel run` line."""
+
 import re
 import sys
 
 import srsly
-
 from helpers import ROOT, run
 
 README = (ROOT / "README.md").read_text(encoding="utf8")

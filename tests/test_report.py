@@ -1,5 +1,6 @@
 """The results report, the README's results section and the data checks: on hand-made scores and
 corpora, and on the workflow's tiny run."""
+
 import re
 import shutil
 import sys
@@ -9,12 +10,11 @@ from typing import Dict, List
 import pytest
 import spacy
 import srsly
-from spacy.tokens import Doc, DocBin, Span
-
 from helpers import run, run_script
 from mistakes import GOLD_KEY
 from multinerd import TAGSETS
 from report import NOT_MEASURED, README_END, README_START, replace_between_markers
+from spacy.tokens import Doc, DocBin, Span
 
 SYSTEMS = {"a": "full", "b": "five"}
 KEYS = ("p", "r", "f", "token_acc")
@@ -300,8 +300,9 @@ def test_corpus_stats_by_hand(tmp_path):
         (tmp_path / split).mkdir()
         DocBin(docs=docs).to_disk(tmp_path / split / "en.spacy")
     config = tmp_path / "batcher.cfg"
-    config.write_text('[training]\n\n[training.batcher]\n@batchers = "spacy.batch_by_sequence.v1"\n'
-                      "size = 1\nget_length = null\n")
+    config.write_text(
+        '[training]\n\n[training.batcher]\n@batchers = "spacy.batch_by_sequence.v1"\nsize = 1\nget_length = null\n'
+    )
     result = run_script("corpus_stats.py", tmp_path, "--tagset", "five", "--config", config, check=True)
     rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines() if line.strip()}
     expected = {"PER": ["2", "1", "0"], "ORG": ["0", "0", "0"], "LOC": ["1", "0", "0"], "DIS": ["0", "0", "0"],

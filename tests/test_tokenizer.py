@@ -1,10 +1,10 @@
 """The CJK rule of scripts/callbacks.py: raw Chinese text tokenized into characters, as MultiNERD's Chinese
 is; text with spaces tokenized by spaCy's own rules; the rule saved with the pipeline."""
+
 import json
 import sys
 
 import spacy
-
 from callbacks import cjk_characters
 from helpers import run
 
@@ -33,7 +33,9 @@ def test_text_with_spaces_keeps_spacys_rules():
 
 def test_saved_pipeline_tokenizes_the_same_without_the_projects_code(tmp_path):
     xx_with_rule().to_disk(tmp_path / "pipeline")
-    code = "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); print(json.dumps([t.text for t in nlp(sys.argv[2])]))"
+    code = (
+        "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); print(json.dumps([t.text for t in nlp(sys.argv[2])]))"
+    )
     (tmp_path / "empty").mkdir()
     result = run([sys.executable, "-c", code, tmp_path / "pipeline", ZH], cwd=tmp_path / "empty", check=True)
     assert json.loads(result.stdout) == [t.text for t in xx_with_rule()(ZH)]

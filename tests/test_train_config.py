@@ -1,17 +1,16 @@
 """The run's config: a schedule counted on the train corpus, evaluations that end at the last step, a decay to zero."""
+
 import sys
 from itertools import islice
 
 import pytest
 import spacy
+from helpers import ROOT, run, run_script
+from multinerd import TAGSETS
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
-
-from helpers import ROOT, run, run_script
-from multinerd import TAGSETS
 from train_config import schedule
-
 
 
 @pytest.mark.parametrize(
@@ -61,7 +60,12 @@ def test_cnn_config_counts_the_batchers_steps_an_epoch(tmp_path):
     # 5, rounded up to ten evaluations: 50 steps.
     assert "Steps an epoch: 9 " in result.stdout
     training = load_config(output, interpolate=False)["training"]
-    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (50, 5, -1, 0)
+    assert (training["max_steps"], training["eval_frequency"], training["max_epochs"], training["patience"]) == (
+        50,
+        5,
+        -1,
+        0,
+    )
 
 
 def test_trf_config_decays_to_zero_at_the_last_step_and_evaluates_it(tmp_path, tiny_model):
