@@ -314,13 +314,15 @@ def notes(args: str, encoder: Path, corpus: str, config: dict, cnn_rate: float) 
         f"{schedule['warmup_steps']} steps, then down to 0 at step {schedule['total_steps']}; seed {training['seed']}. "
         f"cnn: the same steps, its own constant learning rate {cnn_rate:g} and its own batcher",
         "- Baseline: AutoModelForTokenClassification, the label on each word's first piece; AdamW (weight decay: "
-        "the config's L2), get_linear_schedule_with_warmup, the gradient clipped to norm 1 over all weights (thinc "
-        "clips each weight's gradient alone); batches of the config's own batcher over the train split, shuffled "
-        "each epoch; its best dev evaluation after step 0 tags the test split, as model-best does for ours",
+        f"the config's L2), get_linear_schedule_with_warmup, the gradient clipped to norm "
+        f"{training['optimizer']['grad_clip']:g} over all weights (thinc clips each weight's gradient alone); batches "
+        "of the config's own batcher over the train split, shuffled each epoch; its best dev evaluation after step 0 "
+        "tags the test split, as model-best does for ours",
         "- Dev F: ours, ENTS_F as spacy train prints it; baseline, seqeval_scores.py. Test F: seqeval_scores.py "
         "(ours through score.py). Words/s: from the step-0 evaluation to the last, evaluations included; ours' words "
         "a step: the mean of its batcher's batches over the train split",
-        f"- Device: {cpu_name()}, {torch.get_num_threads()} torch threads, fp32",
+        f"- Device: {cpu_name()}, {torch.get_num_threads()} torch threads, fp32; load average "
+        f"{os.getloadavg()[1]:.1f} over the last 5 minutes of the run (other processes slow the words/s)",
     ]
 
 
