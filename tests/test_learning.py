@@ -7,9 +7,12 @@ not that it learns, and a bug in the alignment, the labels or the schedule would
 
 import sys
 
+import entity_scores  # noqa: F401  (Span._.score)
 import pytest
+import spacy
 import srsly
 from helpers import copy_project, run
+from spacy.tokens import DocBin
 from synthetic import write_data
 
 pytestmark = pytest.mark.slow
@@ -47,11 +50,6 @@ def test_tiny_encoder_learns_far_above_chance(trained, system):
 def calibration_error(predictions_path) -> float:
     """Expected calibration error over 10 equal-width bins of ent._.score, each predicted entity right if the gold
     (doc.spans["gold"]) has its span and type: computed here from the saved predictions, apart from score.py."""
-    import spacy
-    from spacy.tokens import DocBin
-
-    import entity_scores  # noqa: F401  (Span._.score)
-
     bins = [[] for _ in range(10)]
     for doc in DocBin().from_disk(predictions_path).get_docs(spacy.blank("en").vocab):
         gold = {(span.start, span.end, span.label_) for span in doc.spans["gold"]}
