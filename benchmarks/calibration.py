@@ -26,9 +26,8 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 import entity_scores  # noqa: E402,F401
 from benchmark import write_section  # noqa: E402
 from cli import InputError, check_apart, fail  # noqa: E402
-from score import cpu_name  # noqa: E402
-
 from corpus import read_docs  # noqa: E402
+from score import cpu_name  # noqa: E402
 
 BINS = 10
 

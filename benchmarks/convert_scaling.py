@@ -20,6 +20,7 @@ from time import perf_counter
 from typing import Dict, Tuple
 
 import typer
+
 from benchmark import ROOT, synthetic_sentences, write_section
 from cli import InputError, check_apart, fail
 from multinerd import LANGS, SPLITS, TAG_IDS, hub_filename

@@ -13,8 +13,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import typer
-from benchmark import ROOT, cpu_name, infer_pipeline, synthetic_corpus, train_pipeline, write_docbin, write_section
 from spacy.util import load_config
+
+from benchmark import ROOT, cpu_name, infer_pipeline, synthetic_corpus, train_pipeline, write_docbin, write_section
 
 CONFIG = ROOT / "configs" / "cnn.cfg"
 

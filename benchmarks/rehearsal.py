@@ -22,15 +22,15 @@ from typing import Dict, List, Tuple
 
 import srsly
 import typer
-from benchmark import ROOT, synthetic_corpus, write_section
-from cli import InputError, check_apart, fail
-from multinerd import TAG_IDS, hub_filename
-from score import cpu_name
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
-from synthetic import TINY_BERT, write_bert
 
+from benchmark import ROOT, synthetic_corpus, write_section
+from cli import InputError, check_apart, fail
 from corpus import read_docs
+from multinerd import TAG_IDS, hub_filename
+from score import cpu_name
+from synthetic import TINY_BERT, write_bert
 
 PROJECT_FILES = ("project.yml", "configs", "scripts")
 SYSTEMS = ("a", "b")

@@ -32,11 +32,12 @@ import pyarrow.parquet as pq
 import ray
 import spacy
 import typer
-from cli import InputError, Outputs, fail, one_line, reports_errors
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 from ray.data.block import Block, BlockAccessor
 from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 from wasabi import msg
+
+from cli import InputError, Outputs, fail, one_line, reports_errors
 
 INPUT_SUFFIXES = (".jsonl", ".txt", ".parquet")
 DOCUMENTS = pa.schema([("id", pa.string()), ("text", pa.string()), ("error", pa.string())])

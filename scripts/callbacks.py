@@ -23,9 +23,8 @@ from thinc.util import torch2xp, xp2torch
 # spacy train --code imports this file alone; its neighbours are the project's modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import entity_scores  # noqa: E402,F401  (the pipelines' entity_scores component)
-from multinerd import TAGSETS  # noqa: E402
-
 from corpus import count_docs, docbin_files  # noqa: E402
+from multinerd import TAGSETS  # noqa: E402
 
 # One token each, as in MultiNERD's Chinese data: Han characters (with extension A and the compatibility
 # ideographs), CJK symbols and punctuation, and full-width forms.

@@ -10,8 +10,9 @@ torch layer with the project's in-place weight update (scripts/callbacks.py) aga
 
 import numpy
 import typer
-from cli import fail, one_line
 from wasabi import msg
+
+from cli import fail, one_line
 
 # The most the weights may differ after the update steps, ours against thinc's: they compute the same.
 UPDATE_TOLERANCE = 1e-5
@@ -22,8 +23,9 @@ def update_difference(steps: int = 5) -> float:
     PyTorchShim.finish_update and with the project's in-place one, on the current device (mixed precision
     on a GPU, as training uses it)."""
     import torch
-    from callbacks import finish_update_in_place
     from thinc.api import Adam, NumpyOps, PyTorchGradScaler, PyTorchWrapper_v2, get_current_ops
+
+    from callbacks import finish_update_in_place
 
     ops = get_current_ops()
     on_gpu = not isinstance(ops, NumpyOps)

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import typer
-from cli import InputError, Outputs, fail, one_line, reports_errors
-from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
+
+from cli import InputError, Outputs, fail, one_line, reports_errors
+from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
 
 
 class Tagset(str, Enum):

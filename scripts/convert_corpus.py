@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Dict, List
 
 import typer
-from cli import Outputs, check_apart, fail, read_docbin, reports_errors
-from convert import Tagset, convert, skipped_note
-from multinerd import SPLITS, expand_lang, hub_filename
 from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from wasabi import msg
 
+from cli import Outputs, check_apart, fail, read_docbin, reports_errors
+from convert import Tagset, convert, skipped_note
 from corpus import SUFFIX, docbin_files, shard_path
+from multinerd import SPLITS, expand_lang, hub_filename
 
 SYSTEMS = {Tagset.full.value: "a", Tagset.five.value: "b"}
 DEV, DEV_SAMPLE = SPLITS["val"], "dev_sample"

@@ -6,9 +6,10 @@ Readers take such a folder, or a single DocBin file, and stream it one file at a
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
-from cli import read_docbin
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
+
+from cli import read_docbin
 
 SUFFIX = ".spacy"
 

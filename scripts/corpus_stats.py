@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import typer
-from cli import InputError, fail, one_line
-from convert import Tagset
-from multinerd import SPLITS as HUB_SPLITS
-from multinerd import TAGSETS
 from spacy.util import load_config
 from spacy.vocab import Vocab
-from train_config import batches_per_epoch
 from wasabi import msg
 
+from cli import InputError, fail, one_line
+from convert import Tagset
 from corpus import docbin_files, read_docs
+from multinerd import SPLITS as HUB_SPLITS
+from multinerd import TAGSETS
+from train_config import batches_per_epoch
 
 # The corpus's file names: train, dev, test.
 SPLITS = tuple(HUB_SPLITS.values())

@@ -12,13 +12,14 @@ longer text gets a message, not a wait; scripts/annotate.py takes documents of a
 import sys
 from typing import Sequence
 
-import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 import pandas as pd
 import spacy
 import streamlit as st
-from mistakes import COLORS
 from spacy.util import get_installed_models
 from spacy_streamlit import visualize_ner
+
+import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
+from mistakes import COLORS
 
 ENTITY_COLUMNS = ["text", "type", "score", "start char", "end char", "tokens"]
 DEFAULTS = ("training/trf/a/model-best", "training/trf/b/model-best")

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import typer
+from wasabi import msg
+
 from cli import (
     InputError,
     Outputs,
@@ -29,7 +31,6 @@ from cli import (
     write_json,
 )
 from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
-from wasabi import msg
 
 FORMAT = "'INDEX<TAB>TOKEN<TAB>TAG' or 'TOKEN<TAB>TAG'"
 

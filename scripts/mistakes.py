@@ -21,12 +21,13 @@ import random
 from collections import Counter
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-import entity_scores  # noqa: F401  (Span._.score, read back from the predictions)
-from cli import InputError
-from multinerd import ENTITY_TYPES, TAGSETS, Span
 from spacy import displacy
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
+
+import entity_scores  # noqa: F401  (Span._.score, read back from the predictions)
+from cli import InputError
+from multinerd import ENTITY_TYPES, TAGSETS, Span
 
 RIGHT = "right"
 MISTAKES = ("missed", "spurious", "wrong type", "wrong boundary", "wrong type and boundary")

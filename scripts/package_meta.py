@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+
 from cli import Outputs, read_json, reports_errors, write_json
 from confidence import BINS
 from convert import Tagset

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import typer
+from wasabi import msg
+
 from cli import InputError, Outputs, fail, read_docbin, read_json, reports_errors, write_text
 from mistakes import KINDS, NONE, render_page
 from multinerd import TAGSETS
-from wasabi import msg
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
 # The keys the report reads from each score file.

@@ -16,19 +16,19 @@ import platform
 from pathlib import Path
 from typing import Optional, Tuple
 
-import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 import spacy
 import typer
-from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
-from confidence import ConfidenceCounter
-from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
-from multinerd import TAGSETS
-from seqeval_scores import SeqevalScorer, iob_tags
 from spacy.tokens import Doc, DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
+import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
+from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
+from confidence import ConfidenceCounter
 from corpus import count_docs, read_docs
+from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
+from multinerd import TAGSETS
+from seqeval_scores import SeqevalScorer, iob_tags
 
 # The types system A and system B share: all of B's.
 FIVE_TYPES = TAGSETS["five"]

@@ -7,8 +7,9 @@ numbers Hugging Face's token-classification scripts report for MultiNERD.
 from collections import Counter
 from typing import Container, Dict, List, Optional, Sequence
 
-from multinerd import iob_spans
 from spacy.tokens import Doc
+
+from multinerd import iob_spans
 
 
 def iob_tags(doc: Doc, types: Optional[Container[str]] = None) -> List[str]:

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Sequence, Tuple
 
 import typer
+from wasabi import msg
+
 from cli import fail
 from multinerd import ENTITY_TYPES, LANGS, MULTI_LANG, SPLITS, TAG_IDS, UNSPACED_LANGS, expand_lang, hub_filename
-from wasabi import msg
 
 
 class Kind(NamedTuple):

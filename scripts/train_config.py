@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import typer
-from cli import InputError, Outputs, fail, one_line, reports_errors
-from convert import Tagset
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
+from cli import InputError, Outputs, fail, one_line, reports_errors
+from convert import Tagset
 from corpus import docbin_files, read_docs
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.

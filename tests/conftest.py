@@ -1,8 +1,9 @@
 import sys
 from pathlib import Path
 
-import entity_scores  # noqa: F401  (tests load pipelines that have the entity_scores component)
 import pytest
+
+import entity_scores  # noqa: F401  (tests load pipelines that have the entity_scores component)
 from helpers import copy_project, run
 from synthetic import Family, write_data, write_model
 

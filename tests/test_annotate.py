@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import spacy
+
 from helpers import run_script, snapshot
 from synthetic import sentences
 

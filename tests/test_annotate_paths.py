@@ -14,12 +14,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import annotate
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import ray
 import spacy
+
+import annotate
 from helpers import ROOT, run_script
 
 

@@ -2,8 +2,9 @@
 
 import sys
 
-import check_device
 import pytest
+
+import check_device
 from helpers import ROOT, run
 
 

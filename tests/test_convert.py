@@ -2,9 +2,10 @@ import json
 
 import pytest
 import spacy
+from spacy.tokens import DocBin
+
 from helpers import run_script
 from multinerd import TAG_IDS
-from spacy.tokens import DocBin
 
 
 def record(*pairs, lang="en"):

@@ -2,11 +2,12 @@
 
 import json
 
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
+
 from convert_corpus import sample_sizes
 from helpers import run_script
 from multinerd import LANGS
-from spacy.tokens import DocBin
-from spacy.vocab import Vocab
 from synthetic import write_data
 
 

@@ -4,9 +4,10 @@ import sys
 
 import pytest
 import spacy
-from helpers import ROOT
 from spacy.language import Language
 from streamlit.testing.v1 import AppTest
+
+from helpers import ROOT
 
 TEXT = "Ann flew from Rome to Oslo."
 MAX_CHARS = 10_000  # the demo's documented limit

@@ -6,6 +6,7 @@ import json
 import sys
 
 import pytest
+
 from conftest import run_workflow
 from helpers import copy_project, run
 from synthetic import Family, write_model

@@ -6,9 +6,10 @@ import random
 import numpy
 import pytest
 import spacy
+from spacy.training import Example
+
 from confidence import ConfidenceCounter
 from entity_scores import ValidActions
-from spacy.training import Example
 
 TRAIN = [
     ("Ann met Bob in Rome", [(0, 3, "PER"), (8, 11, "PER"), (15, 19, "LOC")]),

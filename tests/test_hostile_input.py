@@ -9,22 +9,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import spacy
+import srsly
+from spacy.tokens import DocBin
+
 import annotate
 import convert
 import corpus_stats
 import fetch
 import package_meta
-import pyarrow as pa
-import pyarrow.parquet as pq
-import pytest
 import report
 import score
-import spacy
-import srsly
 from cli import InputError, temporary_name, write_atomically
 from helpers import one_line_failure, snapshot
 from multinerd import HUB_DATASET, TAG_IDS
-from spacy.tokens import DocBin
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]]})
 

@@ -7,12 +7,13 @@ not that it learns, and a bug in the alignment, the labels or the schedule would
 
 import sys
 
-import entity_scores  # noqa: F401  (Span._.score)
 import pytest
 import spacy
 import srsly
-from helpers import copy_project, run
 from spacy.tokens import DocBin
+
+import entity_scores  # noqa: F401  (Span._.score)
+from helpers import copy_project, run
 from synthetic import write_data
 
 pytestmark = pytest.mark.slow

@@ -4,8 +4,9 @@ import re
 
 import pytest
 import spacy
-from mistakes import GOLD_KEY, Judgement, MistakeCounter, judge, render_page, sample
 from spacy.tokens import Doc, DocBin, Span
+
+from mistakes import GOLD_KEY, Judgement, MistakeCounter, judge, render_page, sample
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,11 @@ the languages mixed all through it, a new order each epoch."""
 
 import random
 
-import callbacks  # noqa: F401  (registers the reader)
 import spacy
 from spacy.tokens import Doc, DocBin
 from spacy.util import registry
+
+import callbacks  # noqa: F401  (registers the reader)
 
 SIZES = {"de": 30, "zh": 10}
 

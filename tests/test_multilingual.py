@@ -7,6 +7,7 @@ import sys
 import pytest
 import spacy
 import srsly
+
 from helpers import run
 from multinerd import LANGS, TAGSETS
 

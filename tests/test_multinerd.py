@@ -1,4 +1,5 @@
 import pytest
+
 from multinerd import TAGS, TAGSETS, iob_spans, keep_types
 
 # The hub's tag ids 0-30, as the dataset card lists them.

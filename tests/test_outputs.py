@@ -7,20 +7,21 @@ import os
 import subprocess
 import sys
 
+import pytest
+import spacy
+import srsly
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacy.tokens import Doc, DocBin, Span
+
 import convert
 import convert_corpus
 import package_meta
-import pytest
 import report
 import score
-import spacy
-import srsly
 from cli import InputError, Outputs, check_apart, write_atomically, write_text
 from helpers import ROOT, one_line_failure, snapshot, without_dac_override
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from multinerd import TAG_IDS
-from spacy.tokens import Doc, DocBin, Span
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]], "lang": "en"})
 

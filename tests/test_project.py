@@ -10,10 +10,11 @@ import sys
 
 import pytest
 import srsly
+from spacy.util import load_config, registry
+
 from conftest import MAX_STEPS
 from helpers import run
 from multinerd import TAGSETS
-from spacy.util import load_config, registry
 
 pytestmark = pytest.mark.slow
 

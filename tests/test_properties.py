@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from annotate import BLANK, DocumentReader
 from cli import InputError
 from convert import read_sentences
 from fetch import read_tsv
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from multinerd import TAGS
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,8 +5,9 @@ import gc
 
 import numpy
 import torch
-from callbacks import finish_update_in_place
 from thinc.api import Adam, PyTorchWrapper
+
+from callbacks import finish_update_in_place
 
 
 def live_tensors() -> int:

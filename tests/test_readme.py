@@ -4,6 +4,7 @@ import re
 import sys
 
 import srsly
+
 from helpers import ROOT, run
 
 README = (ROOT / "README.md").read_text(encoding="utf8")

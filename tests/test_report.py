@@ -10,11 +10,12 @@ from typing import Dict, List
 import pytest
 import spacy
 import srsly
+from spacy.tokens import Doc, DocBin, Span
+
 from helpers import run, run_script
 from mistakes import GOLD_KEY
 from multinerd import TAGSETS
 from report import NOT_MEASURED, README_END, README_START, replace_between_markers
-from spacy.tokens import Doc, DocBin, Span
 
 SYSTEMS = {"a": "full", "b": "five"}
 KEYS = ("p", "r", "f", "token_acc")

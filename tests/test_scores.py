@@ -3,9 +3,10 @@
 import pytest
 import spacy
 import srsly
+from spacy.tokens import Doc, DocBin, Span
+
 from helpers import run_script
 from seqeval_scores import SeqevalScorer, iob_tags
-from spacy.tokens import Doc, DocBin, Span
 
 GOLD = [
     ["B-PER", "I-PER", "O", "B-LOC", "O"],

@@ -5,6 +5,7 @@ import json
 import sys
 
 import spacy
+
 from callbacks import cjk_characters
 from helpers import run
 

@@ -5,11 +5,12 @@ from itertools import islice
 
 import pytest
 import spacy
-from helpers import ROOT, run, run_script
-from multinerd import TAGSETS
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
+
+from helpers import ROOT, run, run_script
+from multinerd import TAGSETS
 from train_config import schedule
 
 

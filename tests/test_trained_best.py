@@ -1,7 +1,6 @@
 """multinerd.ConsoleLogger.v1 (scripts/callbacks.py) in spaCy's own training loop: model-best is the best
 evaluation after step 0, never the pipeline of the first evaluation, which has had a single update."""
 
-import callbacks  # noqa: F401  (registers the logger)
 import pytest
 import spacy
 from spacy.language import Language
@@ -9,6 +8,8 @@ from spacy.tokens import DocBin
 from spacy.training.initialize import init_nlp
 from spacy.training.loop import train
 from spacy.util import load_config_from_str, load_model_from_config
+
+import callbacks  # noqa: F401  (registers the logger)
 
 CONFIG = """
 [paths]
