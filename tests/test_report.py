@@ -318,11 +318,15 @@ def test_corpus_stats_by_hand(tmp_path):
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_spacy_debug_data_runs_offline(project_run, tiny_model, tmp_path, system):
     project, _, _ = project_run
-    config = tmp_path / "debug.cfg"
-    run([sys.executable, "-m", "spacy", "init", "fill-config", "configs/trf.cfg", config], cwd=project, check=True)
+    config = tmp_path / "debug.cfg"  # as the debug command writes it
+    run([sys.executable, "scripts/train_config.py", "configs/trf.cfg", "corpus/a/train", "corpus/a/dev_sample", config,
+         "--tagset", "full", "--transformer", tiny_model], cwd=project, check=True)  # fmt: skip
+    run([sys.executable, "-m", "spacy", "init", "fill-config", config, config, "--code", "scripts/callbacks.py"],
+        cwd=project, check=True)  # fmt: skip
     result = run([sys.executable, "-m", "spacy", "debug", "data", config, "--code", "scripts/callbacks.py",
                   "--paths.train", f"corpus/{system}/train", "--paths.dev", f"corpus/{system}/dev_sample",
-                  "--paths.transformer", tiny_model, "--nlp.lang", "en"], cwd=project)  # fmt: skip
+                  "--paths.transformer", tiny_model, "--nlp.lang", "en",
+                  "--initialize.components.ner.labels.tagset", SYSTEMS[system]], cwd=project)  # fmt: skip
     assert "Pipeline can be initialized with data" in result.stdout, result.stdout + result.stderr
     assert f"{len(TAGSETS[SYSTEMS[system]])} label(s)" in result.stdout
     # Its one error on tiny data: fewer than 2,000 training sentences.
