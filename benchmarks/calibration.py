@@ -14,7 +14,7 @@ the table gives, beside the NER without scores (entity_scores disabled):
 import sys
 from pathlib import Path
 from time import perf_counter
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import spacy
 import typer
@@ -26,21 +26,9 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 import entity_scores  # noqa: E402,F401
 from benchmark import write_section  # noqa: E402
 from cli import InputError, check_apart, fail  # noqa: E402
+from confidence import ConfidenceCounter  # noqa: E402
 from corpus import read_docs  # noqa: E402
 from score import cpu_name  # noqa: E402
-
-BINS = 10
-
-
-def calibration_error(scored: Sequence[Tuple[float, bool]], bins: int = BINS) -> float:
-    """Expected calibration error of (confidence, correct) pairs over equal-width confidence bins."""
-    totals: Dict[int, List[Tuple[float, bool]]] = {}
-    for confidence, correct in scored:
-        totals.setdefault(min(int(confidence * bins), bins - 1), []).append((confidence, correct))
-    return sum(
-        len(pairs) * abs(sum(c for _, c in pairs) / len(pairs) - sum(s for s, _ in pairs) / len(pairs))
-        for pairs in totals.values()
-    ) / max(1, len(scored))
 
 
 def tag(nlp, golds: List[Doc]) -> Tuple[List[Doc], float]:
@@ -55,21 +43,22 @@ def tag(nlp, golds: List[Doc]) -> Tuple[List[Doc], float]:
 
 
 def measure(golds: List[Doc], docs: List[Doc]) -> Dict[str, float]:
-    """F of docs' entities against golds', and the ECE of their scores (None if unscored)."""
+    """F of docs' entities against golds', and the ECE and mean of their scores (None if unscored)."""
     right = predicted = gold = 0
-    scored = []
+    confidence = ConfidenceCounter()
     for g, d in zip(golds, docs):
         truth = {(e.start, e.end, e.label_) for e in g.ents}
+        scores = {(e.start, e.end, e.label_): e._.score for e in d.ents}
         gold += len(truth)
-        for ent in d.ents:
-            correct = (ent.start, ent.end, ent.label_) in truth
-            predicted += 1
-            right += correct
-            if ent._.score is not None:
-                scored.append((ent._.score, correct))
+        predicted += len(scores)
+        right += len(truth & scores.keys())
+        scored = {span: score for span, score in scores.items() if score is not None}
+        if scored:
+            confidence.add(truth, scored)
     f = 2 * right / (predicted + gold) if predicted + gold else 0.0
-    return {"f": f, "ece": calibration_error(scored) if scored else None, "entities": predicted,
-            "mean_score": sum(s for s, _ in scored) / len(scored) if scored else None}  # fmt: skip
+    scores = [score for score, _ in confidence.scored]
+    return {"f": f, "ece": confidence.calibration_error() if scores else None, "entities": predicted,
+            "mean_score": sum(scores) / len(scores) if scores else None}  # fmt: skip
 
 
 def main(
