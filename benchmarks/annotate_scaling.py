@@ -28,7 +28,7 @@ import typer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from annotate import ROWS_PER_BLOCK, annotate, check_local_resources, count_rows, model_to_load  # noqa: E402
+from annotate import ROWS_PER_BLOCK, annotate, check_local_resources, model_to_load  # noqa: E402
 from cli import fail  # noqa: E402
 from score import cpu_name  # noqa: E402
 from synthetic import sentences  # noqa: E402
@@ -70,9 +70,9 @@ def time_annotate(source: Path, model: str, workers: int, batch_size: int, n_doc
     """Seconds of one annotate job on source, checked to give n_docs rows without errors."""
     output = source.with_name(f"{source.stem}-{workers}")
     start = perf_counter()
-    annotate([source], source.parent, model, output, ".parquet", batch_size=batch_size, workers=workers)
+    counts = annotate([source], source.parent, model, output, ".parquet", batch_size=batch_size, workers=workers)
     seconds = perf_counter() - start
-    if count_rows(output, ".parquet") != (n_docs, 0):
+    if (counts["documents"], counts["error_rows"]) != (n_docs, 0):
         fail(f"annotate with {workers} workers lost documents or gave error rows")
     return seconds
 

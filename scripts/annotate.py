@@ -468,22 +468,6 @@ def part_files(folder: Path, suffix: str) -> List[Path]:
     return sorted(part for part in folder.iterdir() if part.suffix == suffix and not part.name.startswith(("_", ".")))
 
 
-def count_rows(folder: Path, suffix: str) -> Tuple[int, int]:
-    """(rows, error rows) in a folder of part files, one file at a time."""
-    rows = errors = 0
-    for part in part_files(folder, suffix):
-        if suffix == ".parquet":
-            error = pq.read_table(part, columns=["error"]).column("error")
-            rows += len(error)
-            errors += len(error) - error.null_count
-        else:
-            with part.open(encoding="utf8") as file:
-                for line in file:
-                    rows += 1
-                    errors += json.loads(line)["error"] is not None
-    return rows, errors
-
-
 def causes(err: Optional[BaseException]) -> Iterator[BaseException]:
     """err and the exceptions behind it (a Ray task's error holds the worker's as its cause)."""
     while err is not None:
