@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import annotate as annotate_script  # noqa: E402
 from annotate_scaling import documents, start_local_ray, write_jsonl  # noqa: E402
-from benchmark import write_section  # noqa: E402
-from cli import InputError, check_apart, fail  # noqa: E402
-from score import cpu_name  # noqa: E402
+from hardware import cpu_name  # noqa: E402
+from results import write_section  # noqa: E402
+from safe_io import InputError, check_apart, fail  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

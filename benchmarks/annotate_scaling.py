@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from annotate import ROWS_PER_BLOCK, annotate, check_local_resources, model_to_load  # noqa: E402
-from cli import fail  # noqa: E402
-from score import cpu_name  # noqa: E402
+from hardware import cpu_name  # noqa: E402
+from safe_io import fail  # noqa: E402
 from synthetic import sentences  # noqa: E402
 
 WORKERS = (1, 2)

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
 import entity_scores  # noqa: E402,F401
-from benchmark import write_section  # noqa: E402
-from cli import InputError, check_apart, fail  # noqa: E402
 from confidence import ConfidenceCounter  # noqa: E402
 from corpus import read_docs  # noqa: E402
-from score import cpu_name  # noqa: E402
+from hardware import cpu_name  # noqa: E402
+from results import write_section  # noqa: E402
+from safe_io import InputError, check_apart, fail  # noqa: E402
 
 
 def tag(nlp, golds: List[Doc]) -> Tuple[List[Doc], float]:

@@ -21,8 +21,8 @@ from transformers import AutoTokenizer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
-from benchmark import write_section  # noqa: E402
 from multinerd import TAGS, iob_spans  # noqa: E402
+from results import write_section  # noqa: E402
 from synthetic import Family, sentences, write_model  # noqa: E402
 
 FAMILIES = (Family.mbert, Family.xlmr)

@@ -2,7 +2,7 @@
 
     python benchmarks/convert_scaling.py WORK_DIR [--train 2680000] [--output benchmarks/RESULTS.md]
 
-Writes synthetic hub-format JSONL files for all ten languages into WORK_DIR/assets (benchmark.py's
+Writes synthetic hub-format JSONL files for all ten languages into WORK_DIR/assets (throughput_data.py's
 sentences, streamed to disk: --train train sentences in all, shared out as the MultiNERD README's
 per-language sentence counts are, and dev and test an eighth of train each, as for English on the hub),
 then runs scripts/convert_corpus.py on them twice as a subprocess: --lang xx (all ten) and --lang zh
@@ -21,10 +21,13 @@ from typing import Dict, Tuple
 
 import typer
 
-from benchmark import ROOT, synthetic_sentences, write_section
-from cli import InputError, check_apart, fail
-from multinerd import LANGS, SPLITS, TAG_IDS, hub_filename
-from score import cpu_name
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from hardware import cpu_name  # noqa: E402
+from multinerd import LANGS, SPLITS, TAG_IDS, hub_filename  # noqa: E402
+from results import ROOT, write_section  # noqa: E402
+from safe_io import InputError, check_apart, fail  # noqa: E402
+from throughput_data import synthetic_sentences  # noqa: E402
 
 # Sentences per language in the MultiNERD README's data table (thousands): each language's share.
 README_SENTENCES = {"de": 156.8, "en": 164.1, "es": 173.2, "fr": 176.2, "it": 181.9,
@@ -106,7 +109,7 @@ def main(
         "",
         f"`python benchmarks/convert_scaling.py WORK_DIR --train {train}` on {cpu_name()} ({os.cpu_count()} cores), "
         f"{memory_gib():.0f} GiB.",
-        "Synthetic sentences (benchmark.py's: MultiNERD English's lengths and entity density), each language's "
+        "Synthetic sentences (throughput_data.py's: MultiNERD English's lengths and entity density), each language's "
         "share as in the MultiNERD README, dev and test an eighth of train each:",
         "",
         "| Language | train | val | test |",

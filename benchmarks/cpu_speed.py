@@ -3,11 +3,12 @@
     python benchmarks/cpu_speed.py [--sentences 4000] [--steps 60] [--output benchmarks/RESULTS.md]
 
 Trains configs/cnn.cfg with spaCy's training loop on the synthetic MultiNERD-like sentences of
-benchmark.py, times nlp.pipe over them in one process, and projects the wall time of one epoch of
+throughput_data.py, times nlp.pipe over them in one process, and projects the wall time of one epoch of
 MultiNERD English from the measured speeds. The report replaces its own section of the output file.
 """
 
 import os
+import sys
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
@@ -15,7 +16,12 @@ from pathlib import Path
 import typer
 from spacy.util import load_config
 
-from benchmark import ROOT, cpu_name, infer_pipeline, synthetic_corpus, train_pipeline, write_docbin, write_section
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from hardware import cpu_name  # noqa: E402
+from ours import infer_pipeline, train_pipeline  # noqa: E402
+from results import ROOT, write_section  # noqa: E402
+from throughput_data import synthetic_corpus, write_docbin  # noqa: E402
 
 CONFIG = ROOT / "configs" / "cnn.cfg"
 
@@ -67,7 +73,7 @@ def main(
         f"- Command: `python benchmarks/cpu_speed.py --sentences {n_sentences} --warmup-steps {warmup_steps} --steps {steps}`",
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores",
         f"- Versions: spacy {version('spacy')}, thinc {version('thinc')}",
-        f"- Corpus: {n_sentences:,} synthetic MultiNERD-like sentences (benchmark.py), {words_per_sentence:.1f} words on average",
+        f"- Corpus: {n_sentences:,} synthetic MultiNERD-like sentences (throughput_data.py), {words_per_sentence:.1f} words on average",
     ]
     report = "\n".join(lines)
     print(report)

@@ -50,11 +50,11 @@ from transformers.utils import logging as transformers_logging
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
-from benchmark import write_section  # noqa: E402
-from cli import InputError, check_apart, fail, write_atomically  # noqa: E402
 from corpus import read_docs  # noqa: E402
+from hardware import cpu_name  # noqa: E402
 from multinerd import TAGSETS  # noqa: E402
-from score import cpu_name  # noqa: E402
+from results import write_section  # noqa: E402
+from safe_io import InputError, check_apart, fail, write_atomically  # noqa: E402
 from seqeval_scores import SeqevalScorer, iob_tags  # noqa: E402
 from synthetic import write_data  # noqa: E402
 

@@ -25,12 +25,15 @@ import typer
 from spacy.util import load_config, registry
 from spacy.vocab import Vocab
 
-from benchmark import ROOT, synthetic_corpus, write_section
-from cli import InputError, check_apart, fail
-from corpus import read_docs
-from multinerd import TAG_IDS, hub_filename
-from score import cpu_name
-from synthetic import TINY_BERT, write_bert
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+from corpus import read_docs  # noqa: E402
+from hardware import cpu_name  # noqa: E402
+from multinerd import TAG_IDS, hub_filename  # noqa: E402
+from results import ROOT, write_section  # noqa: E402
+from safe_io import InputError, check_apart, fail  # noqa: E402
+from synthetic import TINY_BERT, write_bert  # noqa: E402
+from throughput_data import synthetic_corpus  # noqa: E402
 
 PROJECT_FILES = ("project.yml", "configs", "scripts")
 SYSTEMS = ("a", "b")

@@ -26,9 +26,9 @@ from spacy.util import load_config, registry
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
-from benchmark import write_section  # noqa: E402
 from callbacks import mixed_precision_on_gpu  # noqa: E402
-from score import cpu_name  # noqa: E402
+from hardware import cpu_name  # noqa: E402
+from results import write_section  # noqa: E402
 from synthetic import write_data, write_model  # noqa: E402
 
 RSS_EVERY = 50

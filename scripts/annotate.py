@@ -13,9 +13,12 @@ even when named *.jsonl; read it with
 
     pd.read_parquet(OUTPUT)
     pd.concat(pd.read_json(part, lines=True) for part in sorted(Path(OUTPUT).glob("*.jsonl")))
+
+This module holds the command and the Ray job; annotate_input.py reads the documents, annotate_output.py
+writes the part files and guards OUTPUT. Ray's workers import them (and safe_io) by name: Ray puts the
+driver script's folder, scripts/, on their path.
 """
 
-import io
 import json
 import logging
 import os
@@ -24,28 +27,19 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Iterator, List, Optional, Union
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import ray
 import spacy
 import typer
 from ray.data._internal.execution.execution_callback import ExecutionCallback
-from ray.data.block import Block, BlockAccessor
-from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 from wasabi import msg
 
-from cli import InputError, Outputs, fail, one_line, reports_errors
+from annotate_input import DocumentReader, Documents, file_format, input_files
+from annotate_output import ANNOTATIONS, MANIFEST, Parts, WriteError, guarded_output, write_manifest
+from safe_io import InputError, fail, one_line, reports_errors
 
-INPUT_SUFFIXES = (".jsonl", ".txt", ".parquet")
-DOCUMENTS = pa.schema([("id", pa.string()), ("text", pa.string()), ("error", pa.string())])
-ENTITY = pa.struct([("start_char", pa.int64()), ("end_char", pa.int64()), ("label", pa.string()),
-                    ("text", pa.string()), ("score", pa.float64())])  # fmt: skip
-ANNOTATIONS = pa.schema([("id", pa.string()), ("entities", pa.list_(ENTITY)), ("error", pa.string())])
-# Rows per output part file (a target, not a limit): few files, each small enough to read on its own.
-ROWS_PER_FILE = 100_000
 # Documents per read block, a worker's unit of work: large enough that Ray's cost per block vanishes,
 # small enough that the last blocks keep every worker busy. Independent of --batch-size (nlp.pipe's).
 ROWS_PER_BLOCK = 1024
@@ -54,162 +48,10 @@ ROWS_PER_BLOCK = 1024
 # on the next: about 100 page faults a document, 12% of its CPU time. These are the limits glibc's own
 # adjustment grows to in a process that has freed large blocks (as the driver usually has).
 WORKER_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(64 * 2**20)}
-# annotate's record of a finished run, inside OUTPUT; the leading "_" makes Parquet readers skip it.
-MANIFEST = "_annotate.json"
-WRITTEN_BY = "scripts/annotate.py"
-# The error of a row that stands for a blank line: the writer counts such rows and writes none of them.
-BLANK = "blank line"
 # Seconds between two progress lines.
 PROGRESS_INTERVAL = 10
 # Seconds to wait for a cluster's GCS port to answer (--address HOST:PORT).
 CONNECT_TIMEOUT = 10
-
-
-def text_error(text: object, text_field: str) -> Optional[str]:
-    """Why a document's text cannot be annotated, or None."""
-    if text is None:
-        return f"no text ('{text_field}' missing or null)"
-    if not isinstance(text, str):
-        return f"text ('{text_field}') is {type(text).__name__}, not a string"
-    if not text.strip():
-        return "empty text"
-    if not is_unicode(text):
-        return "text is not valid Unicode (a lone surrogate)"
-    return None
-
-
-def is_unicode(text: str) -> bool:
-    """Whether text can be written as UTF-8: JSON's \\ud800 escapes give strings that cannot."""
-    try:
-        text.encode("utf8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def id_text(value: object) -> str:
-    """A document's id as written: a string as it is, any other JSON value as its JSON text (1 -> "1")."""
-    if isinstance(value, bytes):  # a Parquet binary column
-        value = value.decode("utf8")
-    if isinstance(value, str):
-        return value
-    if value is None or isinstance(value, (bool, int, float, list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)  # Parquet's dates, times and decimals: their ISO or decimal text
-
-
-def file_format(path: Union[str, Path]) -> str:
-    """A file's format: its suffix in lower case (".jsonl", ".txt", ".parquet", ...)."""
-    return os.path.splitext(path)[1].lower()
-
-
-class DocumentReader:
-    """(id, text, error) rows from a JSONL, text or Parquet file, in blocks of rows_per_block.
-
-    A document without an id (or with one that cannot be written) gets the id NAME:N, NAME being its
-    file's path relative to root and N its line number (from 1), or its row index in a Parquet file
-    (from 0). Nothing in one document stops the reading: it becomes that document's error. A blank line
-    (empty or only whitespace) is no document: it gets a row with the error BLANK, which is never written.
-    A UTF-8 byte order mark at the start of a file is no part of its first line.
-    """
-
-    def __init__(self, root: Path, text_field: str, id_field: str, rows_per_block: int):
-        self.root = str(root)
-        self.text_field = text_field
-        self.id_field = id_field
-        self.rows_per_block = rows_per_block
-
-    def blocks(self, f: pa.NativeFile, path: str) -> Iterator[pa.Table]:
-        name = Path(os.path.relpath(path, self.root)).as_posix()
-        rows = {"id": [], "text": [], "error": []}
-        for number, id_value, text, error in self.records(f, path, name):
-            doc_id, text, error = self.row(f"{name}:{number}", id_value, text, error)
-            rows["id"].append(doc_id)
-            rows["text"].append(text)
-            rows["error"].append(error)
-            if len(rows["id"]) == self.rows_per_block:
-                yield pa.table(rows, schema=DOCUMENTS)
-                rows = {column: [] for column in rows}
-        if rows["id"]:
-            yield pa.table(rows, schema=DOCUMENTS)
-
-    def row(
-        self, where: str, id_value: object, text: object, error: Optional[str]
-    ) -> Tuple[str, Optional[str], Optional[str]]:
-        """(id, text or None, error or None) of one document; where (NAME:N) is its id if it has none."""
-        try:
-            doc_id = where if id_value is None else id_text(id_value)
-            if not is_unicode(doc_id):
-                doc_id, error = where, error or "id is not valid Unicode (a lone surrogate)"
-            error = error or text_error(text, self.text_field)
-        except Exception as err:  # an id that is no text (a number too long to print, bytes not UTF-8)
-            doc_id, error = where, error or f"id cannot be written as text ({one_line(err)})"
-        return doc_id, None if error else text, error
-
-    def records(self, f: pa.NativeFile, path: str, name: str) -> Iterator[Tuple[int, object, object, Optional[str]]]:
-        """(line number or row index, id or None, text, error or None) for each document and blank line in one file."""
-        if file_format(path) == ".parquet":
-            yield from self.parquet_records(pq.ParquetFile(f), name)
-            return
-        for number, raw in enumerate(io.BufferedReader(f), start=1):
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                yield number, None, None, "not UTF-8"
-                continue
-            if not line.strip():
-                yield number, None, None, BLANK
-            elif file_format(path) == ".txt":
-                yield number, None, line, None
-            else:
-                try:
-                    record = json.loads(line)
-                except (ValueError, RecursionError) as err:  # bad JSON, too deep, a number too long
-                    yield number, None, None, f"malformed JSON ({one_line(err)})"
-                    continue
-                if isinstance(record, dict):
-                    yield number, record.get(self.id_field), record.get(self.text_field), None
-                else:
-                    yield number, None, None, f"expected a JSON object, got {type(record).__name__}"
-
-    def parquet_records(
-        self, parquet: pq.ParquetFile, name: str
-    ) -> Iterator[Tuple[int, object, object, Optional[str]]]:
-        """Each row of a Parquet file; the rows of a row group that cannot be read get an error each."""
-        present = set(parquet.schema_arrow.names)
-        fields = [field for field in (self.id_field, self.text_field) if field in present]
-        index = 0
-        for group in range(parquet.num_row_groups):
-            end = index + parquet.metadata.row_group(group).num_rows
-            try:
-                for batch in parquet.iter_batches(batch_size=self.rows_per_block, row_groups=[group], columns=fields):
-                    absent = [None] * batch.num_rows
-                    ids, texts = (batch.column(field).to_pylist() if field in fields else absent
-                                  for field in (self.id_field, self.text_field))  # fmt: skip
-                    for id_value, text in zip(ids, texts):
-                        yield index, id_value, text, None
-                        index += 1
-            except Exception as err:  # corrupt pages: Arrow's, the codecs' and Thrift's errors
-                error = f"{name}: row group {group} unreadable, rows {index}-{end - 1} lost ({one_line(err)})"
-                for lost in range(index, end):
-                    yield lost, None, None, error
-            index = end
-
-
-class Documents(FileBasedDatasource):
-    """The input files as a Ray datasource: each file read by a DocumentReader."""
-
-    def __init__(self, files: List[Path], reader: DocumentReader):
-        super().__init__([str(file) for file in files])
-        self.reader = reader
-
-    def _open_input_source(self, filesystem, path: str, **open_args) -> pa.NativeFile:
-        if file_format(path) == ".parquet":
-            return filesystem.open_input_file(path)  # Parquet needs random access, not a stream
-        return super()._open_input_source(filesystem, path, **open_args)
-
-    def _read_stream(self, f: pa.NativeFile, path: str) -> Iterator[pa.Table]:
-        yield from self.reader.blocks(f, path)
 
 
 class Annotator:
@@ -260,42 +102,6 @@ class Annotator:
         ]  # fmt: skip
 
 
-class WriteError(Exception):
-    """Part files could not be written; the message says why (No space left on device)."""
-
-
-class Parts(BlockBasedFileDatasink):
-    """Writes the annotations as part files, JSON Lines or Parquet (suffix), one per write task, leaving out
-    the rows of blank lines. Each task returns what it saw: a Counter of documents, error_rows and
-    blank_lines; once the job is done, counts holds their sum."""
-
-    def __init__(self, path: str, suffix: str):
-        super().__init__(path, file_format=suffix[1:], min_rows_per_file=ROWS_PER_FILE)
-        self.counts = Counter()
-
-    def write(self, blocks: Iterable[Block], ctx) -> Counter:
-        table = pa.concat_tables([ANNOTATIONS.empty_table(), *(BlockAccessor.for_block(b).to_arrow() for b in blocks)])
-        rows = table.filter(pc.fill_null(pc.not_equal(table["error"], BLANK), True))
-        try:
-            if rows.num_rows:
-                self.write_block(BlockAccessor.for_block(rows), 0, ctx)
-        except OSError as err:  # Ray's retries add their story to it, even as its filename: keep the cause
-            raise WriteError(os.strerror(err.errno) if err.errno else one_line(err)) from None
-        errors = rows.num_rows - rows["error"].null_count
-        return Counter(documents=rows.num_rows, error_rows=errors, blank_lines=table.num_rows - rows.num_rows)
-
-    def write_block_to_file(self, block: BlockAccessor, file: pa.NativeFile) -> None:
-        if self.file_format == "parquet":
-            pq.write_table(block.to_arrow(), file)
-        else:
-            for row in block.to_arrow().to_pylist():
-                file.write(json.dumps(row, ensure_ascii=False).encode("utf8") + b"\n")
-
-    def on_write_complete(self, write_result) -> None:
-        super().on_write_complete(write_result)
-        self.counts = sum(write_result.write_returns, Counter())
-
-
 class Progress(ExecutionCallback):
     """Ray Data's progress in one line on stderr every PROGRESS_INTERVAL seconds: the rows the workers are done with."""
 
@@ -308,49 +114,6 @@ class Progress(ExecutionCallback):
             self.shown = now
             done = sum(op.metrics.row_outputs_taken for op in executor._topology if "Annotator" in op.name)
             print(f"… {done:,} lines and rows annotated in {now - self.start:.0f} s", file=sys.stderr, flush=True)
-
-
-def input_files(input_path: Path) -> List[Path]:
-    """INPUT itself, or the .jsonl, .txt and .parquet files (suffixes in any case) in it and its subfolders,
-    sorted; all readable.
-
-    Hidden files and folders (a leading ".", as temporary files have) are no input. Symlinked folders are
-    followed, each real folder read once (the first path to it, in sorted order), so a link loop ends.
-    """
-    if input_path.is_dir():
-        files = []
-        seen = set()
-
-        def unreadable(err: OSError) -> None:
-            fail(f"{err.filename}: cannot read this folder ({err.strerror})")
-
-        for folder, subfolders, names in os.walk(input_path, onerror=unreadable, followlinks=True):
-            info = os.stat(folder)
-            if (info.st_dev, info.st_ino) in seen:
-                subfolders[:] = []
-                continue
-            seen.add((info.st_dev, info.st_ino))
-            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-            names = [name for name in names if not name.startswith(".") and file_format(name) in INPUT_SUFFIXES]
-            files += [Path(folder, name) for name in names]
-        files = sorted(file for file in files if file.is_file())
-        if not files:
-            fail(f"{input_path}: no {', '.join(INPUT_SUFFIXES)} files in this folder")
-    elif input_path.is_file():
-        if file_format(input_path) not in INPUT_SUFFIXES:
-            fail(f"{input_path}: not a {', '.join(INPUT_SUFFIXES)} file")
-        files = [input_path]
-    else:
-        fail(f"{input_path}: no such file or folder")
-    for file in files:
-        try:
-            if file_format(file) == ".parquet":
-                pq.read_metadata(file)
-            else:
-                file.open("rb").close()
-        except (OSError, pa.ArrowException) as err:
-            fail(f"{file}: cannot read it ({one_line(err)})")
-    return [file.absolute() for file in files]
 
 
 def model_to_load(model: str) -> str:
@@ -381,33 +144,6 @@ def check_model_loads(model: str, shown_as: str) -> None:
         load_pipeline(model)
     except Exception as err:  # a broken config, missing weights, a missing component's package
         fail(f"{shown_as}: cannot load this pipeline ({one_line(err)})")
-
-
-def guarded_output(output: Path, input_path: Path, model: str) -> Outputs:
-    """OUTPUT's guard; InputError unless OUTPUT is apart from INPUT and MODEL (a folder), and is nothing or a
-    folder that may be replaced. Reads nothing in INPUT or MODEL."""
-    outputs = Outputs(folders=[output], inputs=[input_path, Path(model) if Path(model).is_dir() else None])
-    if output.exists():
-        problem = not_an_earlier_output(output)
-        if problem:
-            replaces = "annotate replaces only an output of its own: remove it or pick another"
-            raise InputError(f"{output}: exists and {problem}; {replaces}")
-    return outputs
-
-
-def not_an_earlier_output(output: Path) -> Optional[str]:
-    """Why the folder output is not a finished output of annotate holding nothing else, or None if it is."""
-    try:
-        manifest = json.loads((output / MANIFEST).read_text(encoding="utf8"))
-        parts = set(manifest["parts"]) if manifest.get("written_by") == WRITTEN_BY else None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        parts = None
-    if parts is None:
-        return f"has no {MANIFEST} of annotate's"
-    others = sorted(entry.name for entry in output.iterdir() if entry.name != MANIFEST and entry.name not in parts)
-    if others:
-        return f"holds files annotate did not write ({', '.join(others[:3])})"
-    return None
 
 
 def check_listening(address: str) -> None:
@@ -464,10 +200,6 @@ def check_local_resources(workers: int, gpus_per_worker: float) -> None:
         fail(f"{workers} worker(s) need {needs}; this machine has {cpus:g} CPUs and {gpus:g} GPUs")
 
 
-def part_files(folder: Path, suffix: str) -> List[Path]:
-    return sorted(part for part in folder.iterdir() if part.suffix == suffix and not part.name.startswith(("_", ".")))
-
-
 def causes(err: Optional[BaseException]) -> Iterator[BaseException]:
     """err and the exceptions behind it (a Ray task's error holds the worker's as its cause)."""
     while err is not None:
@@ -513,24 +245,6 @@ def annotate(files: List[Path], root: Path, model: str, folder: Path, suffix: st
     parts = Parts(str(folder.absolute()), suffix)
     annotations.write_datasink(parts, ray_remote_args={"num_cpus": 0})
     return parts.counts
-
-
-def write_manifest(folder: Path, suffix: str, counts: Counter, model: str, input_path: Path, workers: int,
-                   min_score: float) -> None:  # fmt: skip
-    """Record the finished run in folder (what makes it an output annotate may replace)."""
-    manifest = {
-        "written_by": WRITTEN_BY,
-        "model": model,
-        "input": str(input_path),
-        "workers": workers,
-        "min_score": min_score,
-        "documents": counts["documents"],
-        "annotated": counts["documents"] - counts["error_rows"],
-        "error_rows": counts["error_rows"],
-        "blank_lines": counts["blank_lines"],
-        "parts": [part.name for part in part_files(folder, suffix)],
-    }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf8")
 
 
 @reports_errors

@@ -12,7 +12,8 @@ import numpy
 import typer
 from wasabi import msg
 
-from cli import fail, one_line
+from hardware import gpu_name
+from safe_io import fail, one_line
 
 # The most the weights may differ after the update steps, ours against thinc's: they compute the same.
 UPDATE_TOLERANCE = 1e-5
@@ -92,9 +93,7 @@ def main(gpu_id: int = typer.Option(..., "--gpu-id", help="GPU to train on; -1 f
             "(and --vars.pipeline cnn for a pipeline that trains in hours there), e.g. "
             "`weasel run all . --vars.gpu_id -1 --vars.pipeline cnn`"
         )
-    import torch
-
-    msg.info(f"Training and evaluating on GPU {gpu_id}: {torch.cuda.get_device_name(gpu_id)}")
+    msg.info(f"Training and evaluating on GPU {gpu_id}: {gpu_name(gpu_id)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ no Doc, and with --lang, a line of another language is none either: both are ski
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -20,13 +19,8 @@ from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
 
-from cli import InputError, Outputs, fail, one_line, reports_errors
 from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
-
-
-class Tagset(str, Enum):
-    full = "full"
-    five = "five"
+from safe_io import InputError, Outputs, fail, one_line, reports_errors
 
 
 def _field(record: dict, name: str, where: str) -> list:

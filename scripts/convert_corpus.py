@@ -19,10 +19,10 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from wasabi import msg
 
-from cli import Outputs, check_apart, fail, read_docbin, reports_errors
-from convert import Tagset, convert, skipped_note
+from convert import convert, skipped_note
 from corpus import SUFFIX, docbin_files, shard_path
-from multinerd import SPLITS, expand_lang, hub_filename
+from multinerd import SPLITS, Tagset, expand_lang, hub_filename
+from safe_io import Outputs, check_apart, fail, read_docbin, reports_errors
 
 SYSTEMS = {Tagset.full.value: "a", Tagset.five.value: "b"}
 DEV, DEV_SAMPLE = SPLITS["val"], "dev_sample"

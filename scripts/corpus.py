@@ -9,7 +9,7 @@ from typing import Iterator, List, Optional, Tuple
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from cli import read_docbin
+from safe_io import read_docbin
 
 SUFFIX = ".spacy"
 

@@ -18,11 +18,10 @@ from spacy.util import load_config
 from spacy.vocab import Vocab
 from wasabi import msg
 
-from cli import InputError, fail, one_line
-from convert import Tagset
 from corpus import docbin_files, read_docs
 from multinerd import SPLITS as HUB_SPLITS
-from multinerd import TAGSETS
+from multinerd import TAGSETS, Tagset
+from safe_io import InputError, fail, one_line
 from train_config import batches_per_epoch
 
 # The corpus's file names: train, dev, test.

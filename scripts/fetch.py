@@ -19,7 +19,8 @@ from typing import Dict, Iterator, List, Optional
 import typer
 from wasabi import msg
 
-from cli import (
+from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
+from safe_io import (
     InputError,
     Outputs,
     check_apart,
@@ -30,7 +31,6 @@ from cli import (
     write_atomically,
     write_json,
 )
-from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
 
 FORMAT = "'INDEX<TAB>TOKEN<TAB>TAG' or 'TOKEN<TAB>TAG'"
 

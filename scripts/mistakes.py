@@ -26,8 +26,8 @@ from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 import entity_scores  # noqa: F401  (Span._.score, read back from the predictions)
-from cli import InputError
 from multinerd import ENTITY_TYPES, TAGSETS, Span
+from safe_io import InputError
 
 RIGHT = "right"
 MISTAKES = ("missed", "spurious", "wrong type", "wrong boundary", "wrong type and boundary")

@@ -1,8 +1,10 @@
-"""The MultiNERD label scheme: tag ids, entity types, the two systems' tagsets, IOB decoding.
+"""The MultiNERD label scheme: tag ids, entity types, the two systems' tagsets (and Tagset, their names as a
+CLI choice), IOB decoding.
 
 Every other script takes its tags from here; nothing else hard-codes them.
 """
 
+from enum import Enum
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 HUB_DATASET = "Babelscape/multinerd"
@@ -28,6 +30,14 @@ TAGSETS: Dict[str, Tuple[str, ...]] = {
     "full": ENTITY_TYPES,
     "five": ("PER", "ORG", "LOC", "DIS", "ANIM"),
 }
+
+
+class Tagset(str, Enum):
+    """The names of TAGSETS, as the scripts' --tagset option takes them."""
+
+    full = "full"
+    five = "five"
+
 
 Span = Tuple[int, int, str]
 

@@ -12,10 +12,9 @@ from typing import Optional
 
 import typer
 
-from cli import Outputs, read_json, reports_errors, write_json
 from confidence import BINS
-from convert import Tagset
-from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, expand_lang
+from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, Tagset, expand_lang
+from safe_io import Outputs, read_json, reports_errors, write_json
 
 SYSTEMS = {
     "full": "System A: all 15 MultiNERD entity types",

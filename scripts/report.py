@@ -18,9 +18,18 @@ from typing import Dict, List, Optional, Sequence
 import typer
 from wasabi import msg
 
-from cli import InputError, Outputs, fail, read_docbin, read_json, reports_errors, write_text
 from mistakes import KINDS, NONE, render_page
 from multinerd import TAGSETS
+from safe_io import (
+    InputError,
+    Outputs,
+    fail,
+    read_docbin,
+    read_json,
+    replace_between_markers,
+    reports_errors,
+    write_text,
+)
 
 SCORE_FILES = ("test_scores.json", "seqeval_scores.json")
 # The keys the report reads from each score file.
@@ -306,19 +315,11 @@ def write_chart(a: dict, b: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def replace_between_markers(text: str, content: str) -> str:
-    """text with everything between README_START and README_END replaced by content."""
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        raise InputError(f"no '{README_START}' ... '{README_END}' markers")
-    return f"{text[: start + len(README_START)]}\n{content}\n{text[end:]}"
-
-
 def readme_text(readme_path: Path) -> str:
     """The README's text, checked to have the results markers; InputError naming it if not."""
     try:
         text = readme_path.read_text(encoding="utf8")
-        replace_between_markers(text, "")
+        replace_between_markers(text, README_START, README_END, "")
     except OSError as err:
         raise InputError(f"{readme_path}: cannot read it ({err.strerror})") from None
     except (InputError, UnicodeDecodeError) as err:
@@ -347,7 +348,9 @@ def main(
         if missing:
             if readme_path is None:
                 fail(f"No scores to report: {missing} missing")
-            outputs.write(readme_path, write_text(replace_between_markers(readme, NOT_MEASURED)))
+            outputs.write(
+                readme_path, write_text(replace_between_markers(readme, README_START, README_END, NOT_MEASURED))
+            )
             outputs.commit()
             msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
             return
@@ -364,9 +367,8 @@ def main(
             outputs.write(confidence_path, lambda tmp: write_confidence_chart(a, b, tmp))
         outputs.write(errors_path, write_text(page))
         if readme_path is not None:
-            outputs.write(
-                readme_path, write_text(replace_between_markers(readme, render_readme_results(a, b, output_path)))
-            )
+            results = render_readme_results(a, b, output_path)
+            outputs.write(readme_path, write_text(replace_between_markers(readme, README_START, README_END, results)))
         outputs.commit()
     msg.good(f"Wrote {output_path}, its charts and {errors_path}")
     if readme_path is not None:

@@ -11,8 +11,6 @@ per type and kind and the confusion table (mistakes.py); --predictions saves the
 the gold entities under doc.spans["gold"], for report.py's error page.
 """
 
-import os
-import platform
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -23,33 +21,16 @@ from tqdm import tqdm
 from wasabi import msg
 
 import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
-from cli import InputError, Outputs, fail, one_line, reports_errors, write_json
 from confidence import ConfidenceCounter
 from corpus import count_docs, read_docs
+from hardware import describe_device
 from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
+from safe_io import InputError, Outputs, fail, one_line, reports_errors, write_json
 from seqeval_scores import SeqevalScorer, iob_tags
 
 # The types system A and system B share: all of B's.
 FIVE_TYPES = TAGSETS["five"]
-
-
-def cpu_name() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def hardware(gpu_id: int) -> str:
-    """The device the pipeline runs on: the GPU's name, or the CPU's model and core count."""
-    if gpu_id >= 0:
-        import torch
-
-        return f"GPU: {torch.cuda.get_device_name(gpu_id)}"
-    return f"CPU: {cpu_name()} ({os.cpu_count()} cores)"
 
 
 def score(
@@ -134,7 +115,7 @@ def main(
         "transformer": nlp.config["paths"].get("transformer") if "transformer" in nlp.pipe_names else None,
         "lang": nlp.lang,
         "pipeline": nlp.pipe_names,
-        "hardware": hardware(gpu_id),
+        "hardware": describe_device(gpu_id),
         "gold": str(gold_path),
         "sentences": scorer.sentences,
         "tokens": scorer.tokens,

@@ -27,8 +27,8 @@ from typing import Dict, List, NamedTuple, Sequence, Tuple
 import typer
 from wasabi import msg
 
-from cli import fail
 from multinerd import ENTITY_TYPES, LANGS, MULTI_LANG, SPLITS, TAG_IDS, UNSPACED_LANGS, expand_lang, hub_filename
+from safe_io import fail
 
 
 class Kind(NamedTuple):

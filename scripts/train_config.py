@@ -27,9 +27,9 @@ from spacy.vocab import Vocab
 from thinc.api import Config
 from wasabi import msg
 
-from cli import InputError, Outputs, fail, one_line, reports_errors
-from convert import Tagset
 from corpus import docbin_files, read_docs
+from multinerd import Tagset
+from safe_io import InputError, Outputs, fail, one_line, reports_errors
 
 # Evaluations on the dev set in one run, besides the one of the untrained step 0.
 EVALUATIONS = 10

@@ -21,10 +21,11 @@ import ray
 import spacy
 
 import annotate
+from annotate_output import MANIFEST, WRITTEN_BY, Parts
 from helpers import ROOT, run_script
 
 
-class FullDisk(annotate.Parts):
+class FullDisk(Parts):
     """Part files written to a full disk (the Ray workers import this module to write them)."""
 
     def write_block_to_file(self, block, file):
@@ -69,7 +70,7 @@ def earlier_output(folder):
     """A finished output of annotate's, which a run may replace."""
     folder.mkdir()
     (folder / "part-0.jsonl").write_text('{"id": "old", "entities": [], "error": null}\n')
-    (folder / annotate.MANIFEST).write_text(json.dumps({"written_by": annotate.WRITTEN_BY, "parts": ["part-0.jsonl"]}))
+    (folder / MANIFEST).write_text(json.dumps({"written_by": WRITTEN_BY, "parts": ["part-0.jsonl"]}))
 
 
 @pytest.mark.parametrize("earlier", [False, True], ids=["new-folder", "earlier-output-changed"])
@@ -94,9 +95,9 @@ def test_annotate_keeps_its_result_aside_when_output_changes_while_it_runs(tmp_p
     assert lines == [f"✘ {output}: changed while this run was writing; replaced nothing, kept the result as {kept}"]
     assert (output / "theirs.txt").read_text() == "not annotate's"
     assert sorted(path.name for path in output.iterdir()) == sorted(
-        ["theirs.txt", *(["part-0.jsonl", annotate.MANIFEST] if earlier else [])]
+        ["theirs.txt", *(["part-0.jsonl", MANIFEST] if earlier else [])]
     )
-    assert sorted(path.name for path in kept.iterdir()) == [annotate.MANIFEST, "part-0.jsonl"]
+    assert sorted(path.name for path in kept.iterdir()) == [MANIFEST, "part-0.jsonl"]
 
 
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
@@ -122,7 +123,7 @@ def test_annotate_full_disk_at_the_manifest_leaves_no_output(tmp_path, capsys, m
     write_text = Path.write_text
 
     def full_disk(path, *args, **kwargs):
-        if path.name == annotate.MANIFEST:
+        if path.name == MANIFEST:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return write_text(path, *args, **kwargs)
 
@@ -180,7 +181,7 @@ def test_annotate_reads_every_input_once_counts_blank_lines_and_keeps_rays_conso
     (source / "sub" / "loop").symlink_to(source)
     output = tmp_path / "out.jsonl"
     result = run_script("annotate.py", model, source, output, check=True)
-    manifest = json.loads((output / annotate.MANIFEST).read_text())
+    manifest = json.loads((output / MANIFEST).read_text())
     rows = [json.loads(line) for part in manifest["parts"] for line in (output / part).read_text().splitlines()]
     assert sorted((row["id"], row["error"]) for row in rows) == [
         ("a1", None),

@@ -17,15 +17,17 @@ import srsly
 from spacy.tokens import DocBin
 
 import annotate
+import annotate_input
+import annotate_output
 import convert
 import corpus_stats
 import fetch
 import package_meta
 import report
 import score
-from cli import InputError, temporary_name, write_atomically
 from helpers import one_line_failure, snapshot
-from multinerd import HUB_DATASET, TAG_IDS
+from multinerd import HUB_DATASET, TAG_IDS, Tagset
+from safe_io import InputError, temporary_name, write_atomically
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]]})
 
@@ -225,7 +227,7 @@ def test_package_meta_missing_or_incomplete_score_json(tmp_path, capsys, scores,
         scores_path.write_text(scores if isinstance(scores, str) else json.dumps(scores))
     srsly.write_json(seqeval_path, {"lang": "en", "sentences": 1, "transformer": None, "scores": {"per_type": {}}})
     failure = one_line_failure(capsys, package_meta.main, scores_path, seqeval_path, tmp_path / "meta.json",
-                               tagset=convert.Tagset.five, name="multinerd_b", pipeline="cnn")  # fmt: skip
+                               tagset=Tagset.five, name="multinerd_b", pipeline="cnn")  # fmt: skip
     assert f"{scores_path}: {problem}" in failure
     assert not (tmp_path / "meta.json").exists()
 
@@ -235,7 +237,7 @@ def test_package_meta_names_missing_nested_scores(tmp_path, capsys):
     srsly.write_json(tmp_path / "s.json", scores)
     srsly.write_json(tmp_path / "q.json", {"lang": "en", "sentences": 1, "transformer": None, "scores": {"p": 1}})
     failure = one_line_failure(capsys, package_meta.main, tmp_path / "s.json", tmp_path / "q.json",
-                               tmp_path / "meta.json", tagset=convert.Tagset.five, name="b", pipeline="cnn")  # fmt: skip
+                               tmp_path / "meta.json", tagset=Tagset.five, name="b", pipeline="cnn")  # fmt: skip
     assert f"{tmp_path / 'q.json'}: missing 'scores.per_type', 'scores.r', 'scores.f', 'scores.token_acc'" in failure
 
 
@@ -258,7 +260,7 @@ def test_corpus_stats_file_that_is_no_docbin(tmp_path, capsys):
         (tmp_path / split).mkdir()
         DocBin().to_disk(tmp_path / split / "en.spacy")
     (tmp_path / "dev" / "en.spacy").write_text("dev")
-    failure = one_line_failure(capsys, corpus_stats.main, tmp_path, tagset=convert.Tagset.five, config=None)
+    failure = one_line_failure(capsys, corpus_stats.main, tmp_path, tagset=Tagset.five, config=None)
     assert f"{tmp_path / 'dev' / 'en.spacy'}: not a spaCy DocBin" in failure
 
 
@@ -270,7 +272,7 @@ def test_annotate_input_listing_skips_hidden_files_and_folders(tmp_path):
     (tmp_path / ".out.parquet.123-abcd.tmp").mkdir()  # an earlier run's leftover
     for path in ("a.jsonl", "sub/b.txt", ".hidden.jsonl", ".out.parquet.123-abcd.tmp/part-0.parquet", "c.md"):
         (tmp_path / path).write_text("x\n")
-    assert annotate.input_files(tmp_path) == [tmp_path / "a.jsonl", tmp_path / "sub" / "b.txt"]
+    assert annotate_input.input_files(tmp_path) == [tmp_path / "a.jsonl", tmp_path / "sub" / "b.txt"]
 
 
 def test_annotate_unreadable_folder_inside_input_is_an_error(tmp_path, capsys, monkeypatch):
@@ -284,13 +286,13 @@ def test_annotate_unreadable_folder_inside_input_is_an_error(tmp_path, capsys, m
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", locked_scandir)
-    failure = one_line_failure(capsys, annotate.input_files, tmp_path)
+    failure = one_line_failure(capsys, annotate_input.input_files, tmp_path)
     assert f"{tmp_path / 'locked'}: cannot read this folder (Permission denied)" in failure
 
 
 def test_annotate_parquet_file_of_which_nothing_can_be_read(tmp_path, capsys):
     (tmp_path / "a.parquet").write_bytes(b"PAR1 not really PAR1")
-    assert f"{tmp_path / 'a.parquet'}: cannot read it" in one_line_failure(capsys, annotate.input_files, tmp_path)
+    assert f"{tmp_path / 'a.parquet'}: cannot read it" in one_line_failure(capsys, annotate_input.input_files, tmp_path)
 
 
 def test_annotate_input_listing_takes_any_suffix_case_and_each_symlinked_folder_once(tmp_path):
@@ -303,7 +305,7 @@ def test_annotate_input_listing_takes_any_suffix_case_and_each_symlinked_folder_
     (source / "linked").symlink_to(elsewhere)
     (source / "sub" / "again").symlink_to(elsewhere)  # a second way to the same folder
     (source / "sub" / "loop").symlink_to(source)  # a loop
-    assert annotate.input_files(source) == [
+    assert annotate_input.input_files(source) == [
         source / "A.JSONL",
         source / "c.PARQUET",
         source / "linked" / "e.jsonl",
@@ -312,7 +314,7 @@ def test_annotate_input_listing_takes_any_suffix_case_and_each_symlinked_folder_
 
 
 def test_annotate_reader_drops_a_byte_order_mark_and_marks_blank_lines_in_any_suffix_case(tmp_path):
-    reader = annotate.DocumentReader(tmp_path, "text", "id", rows_per_block=10)
+    reader = annotate_input.DocumentReader(tmp_path, "text", "id", rows_per_block=10)
     (tmp_path / "a.TXT").write_bytes(codecs.BOM_UTF8 + b"Paris .\n\n \t\r\nRome .\r\n")
     (tmp_path / "b.Jsonl").write_bytes(codecs.BOM_UTF8 + b'{"id": "x", "text": "Paris ."}\n   \n')
     pq.write_table(pa.table({"id": ["y"], "text": ["Rome ."]}), tmp_path / "c.PARQUET")
@@ -320,8 +322,9 @@ def test_annotate_reader_drops_a_byte_order_mark_and_marks_blank_lines_in_any_su
     for name in ("a.TXT", "b.Jsonl", "c.PARQUET"):
         path = str(tmp_path / name)
         rows += [tuple(row.values()) for block in reader.blocks(pa.OSFile(path), path) for row in block.to_pylist()]
-    assert rows == [("a.TXT:1", "Paris .", None), ("a.TXT:2", None, annotate.BLANK), ("a.TXT:3", None, annotate.BLANK),
-                    ("a.TXT:4", "Rome .", None), ("x", "Paris .", None), ("b.Jsonl:2", None, annotate.BLANK),
+    blank = annotate_input.BLANK
+    assert rows == [("a.TXT:1", "Paris .", None), ("a.TXT:2", None, blank), ("a.TXT:3", None, blank),
+                    ("a.TXT:4", "Rome .", None), ("x", "Paris .", None), ("b.Jsonl:2", None, blank),
                     ("y", "Rome .", None)]  # fmt: skip
 
 
@@ -335,7 +338,7 @@ def test_annotate_workers_default_to_as_many_as_rays_cpus_and_gpus_hold(resource
 
 def test_annotate_job_failure_is_its_root_cause_in_one_line(tmp_path):
     full = RuntimeError("ray::Write()")  # as Ray wraps a write task's error, its own retry story added
-    full.__cause__ = annotate.WriteError("No space left on device\nFailed to write after 1/1 attempts.")
+    full.__cause__ = annotate_output.WriteError("No space left on device\nFailed to write after 1/1 attempts.")
     gone = RuntimeError("ray::ReadDocuments()")
     gone.__cause__ = OSError(errno.EIO, "Failed to read. Detail: [errno 5] Input/output error", "Failed after 1/1")
     source, output = tmp_path / "docs.jsonl", tmp_path / "out.jsonl"
@@ -348,8 +351,8 @@ def write_output(folder, parts, extra=()):
     folder.mkdir()
     for name in [*parts, *extra]:
         (folder / name).write_text('{"id": "1", "entities": [], "error": null}\n')
-    manifest = {"written_by": annotate.WRITTEN_BY, "parts": list(parts)}
-    (folder / annotate.MANIFEST).write_text(json.dumps(manifest))
+    manifest = {"written_by": annotate_output.WRITTEN_BY, "parts": list(parts)}
+    (folder / annotate_output.MANIFEST).write_text(json.dumps(manifest))
 
 
 @pytest.mark.parametrize(
@@ -379,7 +382,7 @@ def test_annotate_refuses_an_output_that_could_destroy_data(tmp_path, monkeypatc
     (tmp_path / "file.jsonl").write_text("{}\n")
     before = snapshot(tmp_path)
     with pytest.raises(InputError) as failure:
-        annotate.guarded_output(Path(output), Path("in"), "model")
+        annotate_output.guarded_output(Path(output), Path("in"), "model")
     assert str(failure.value).startswith(f"{output}: {problem}")
     assert snapshot(tmp_path) == before
 
@@ -387,7 +390,8 @@ def test_annotate_refuses_an_output_that_could_destroy_data(tmp_path, monkeypatc
 def test_annotate_replaces_only_its_own_finished_output(tmp_path):
     write_output(tmp_path / "out.jsonl", ["part-0.jsonl", "part-1.jsonl"])
     (tmp_path / "docs.txt").write_text("Paris\n")
-    annotate.guarded_output(tmp_path / "out.jsonl", tmp_path / "docs.txt", "en_core_web_sm")  # it may be replaced
+    # It may be replaced: no InputError.
+    annotate_output.guarded_output(tmp_path / "out.jsonl", tmp_path / "docs.txt", "en_core_web_sm")
 
 
 def test_annotate_model_with_a_broken_config_stops_before_ray(capsys, blank_model):
@@ -399,7 +403,7 @@ def test_annotate_model_with_a_broken_config_stops_before_ray(capsys, blank_mode
 
 
 def test_annotate_ids_are_json_text():
-    assert [annotate.id_text(value) for value in ("a", 1, 1.5, True, {"a": 1}, [1, "b"])] == [
+    assert [annotate_input.id_text(value) for value in ("a", 1, 1.5, True, {"a": 1}, [1, "b"])] == [
         "a",
         "1",
         "1.5",
@@ -418,7 +422,7 @@ def test_annotate_corrupt_row_group_gives_error_rows_naming_file_and_rows(tmp_pa
     data = bytearray(path.read_bytes())
     data[start + 20 : start + column.total_compressed_size - 5] = b"\xab" * (column.total_compressed_size - 25)
     path.write_bytes(bytes(data))
-    reader = annotate.DocumentReader(tmp_path, "text", "id", rows_per_block=4)
+    reader = annotate_input.DocumentReader(tmp_path, "text", "id", rows_per_block=4)
     rows = [row for block in reader.blocks(pa.OSFile(str(path)), str(path)) for row in block.to_pylist()]
     assert [row["id"] for row in rows] == ["d0", "d1", "docs.parquet:2", "docs.parquet:3", "d4", "d5"]
     assert [row["text"] for row in rows] == [texts[0], texts[1], None, None, texts[4], texts[5]]

@@ -19,9 +19,9 @@ import convert_corpus
 import package_meta
 import report
 import score
-from cli import InputError, Outputs, check_apart, write_atomically, write_text
 from helpers import ROOT, one_line_failure, snapshot, without_dac_override
-from multinerd import TAG_IDS
+from multinerd import TAG_IDS, Tagset
+from safe_io import InputError, Outputs, check_apart, write_atomically, write_text
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]], "lang": "en"})
 
@@ -187,7 +187,7 @@ def test_package_meta_refuses_to_write_over_its_scores(tmp_path, capsys):
         srsly.write_json(tmp_path / name, {})
     before = snapshot(tmp_path)
     failure = one_line_failure(capsys, package_meta.main, tmp_path / "s.json", tmp_path / "q.json",
-                               tmp_path / "q.json", tagset=convert.Tagset.five, name="b", pipeline="cnn")  # fmt: skip
+                               tmp_path / "q.json", tagset=Tagset.five, name="b", pipeline="cnn")  # fmt: skip
     assert f"{tmp_path / 'q.json'}: is the input {tmp_path / 'q.json'}" in failure
     assert snapshot(tmp_path) == before
 

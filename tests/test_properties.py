@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate import BLANK, DocumentReader
-from cli import InputError
+from annotate_input import BLANK, DocumentReader
 from convert import read_sentences
 from fetch import read_tsv
 from multinerd import TAGS
+from safe_io import InputError
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TMP = Path(tempfile.mkdtemp(prefix="properties-"))

@@ -15,7 +15,8 @@ from spacy.tokens import Doc, DocBin, Span
 from helpers import run, run_script
 from mistakes import GOLD_KEY
 from multinerd import TAGSETS
-from report import NOT_MEASURED, README_END, README_START, replace_between_markers
+from report import NOT_MEASURED, README_END, README_START
+from safe_io import replace_between_markers
 
 SYSTEMS = {"a": "full", "b": "five"}
 KEYS = ("p", "r", "f", "token_acc")
@@ -280,9 +281,9 @@ def test_readme_without_markers_fails_in_one_line(tmp_path):
 
 def test_replacing_the_results_section_twice_changes_nothing_more():
     other = "<!-- cpu-speed:start -->\nSpeeds.\n<!-- cpu-speed:end -->\n"
-    once = replace_between_markers(other + README, "| table |")
+    once = replace_between_markers(other + README, README_START, README_END, "| table |")
     assert once == other + README.replace("Old results.", "| table |")
-    assert replace_between_markers(once, "| table |") == once
+    assert replace_between_markers(once, README_START, README_END, "| table |") == once
 
 
 def test_corpus_stats_by_hand(tmp_path):

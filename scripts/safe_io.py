@@ -1,6 +1,7 @@
 """What the scripts share: bad input reported in one line on stderr (exit 1, no traceback), readers
-that say which file is bad, and the output guard: outputs kept apart from the inputs, written under
-temporary names of their own and renamed into place only if nothing else took their place meanwhile."""
+that say which file is bad, the output guard (outputs kept apart from the inputs, written under
+temporary names of their own and renamed into place only if nothing else took their place meanwhile),
+and the replacement of a marked section of a text file."""
 
 import functools
 import json
@@ -276,3 +277,13 @@ def write_json(data: object) -> Callable[[Path], None]:
     import srsly
 
     return lambda tmp: srsly.write_json(tmp, data)
+
+
+def replace_between_markers(text: str, start: str, end: str, content: str) -> str:
+    """text with what lies between the first start marker and the end marker after it replaced by content, on
+    lines of its own; the markers stay. InputError if text lacks them."""
+    before, found_start, rest = text.partition(start)
+    _, found_end, after = rest.partition(end)
+    if not (found_start and found_end):
+        raise InputError(f"no '{start}' ... '{end}' markers")
+    return f"{before}{start}\n{content}\n{end}{after}"
