@@ -6,8 +6,8 @@ initialised encoders of each family, for tests, benchmarks and CPU smoke runs.
 
 The data: each entity stands in a phrase that tells its type ("patients with {}"), among neutral clauses that
 pad the sentence to MultiNERD's lengths. Each type has names of its own, made of syllables and endings typical
-of it; a few names belong to two types, so that only the phrase decides; about a third of the test split's
-names occur in no other split. The types are as skewed as in MultiNERD: PER, LOC and ORG common, the rest rare.
+of it; a few names belong to two types, so that only the phrase decides; about a third of the dev and test
+splits' names never occur in train. The types are as skewed as in MultiNERD: PER, LOC and ORG common, the rest rare.
 
 The encoders: 2 layers of hidden size 32, random weights, and a tokenizer trained on the generated text, saved
 as their real counterpart is (bert-base-cased, distilbert-base-cased, bert-base-multilingual-cased,
@@ -27,6 +27,7 @@ from typing import Dict, List, NamedTuple, Sequence, Tuple
 import typer
 from wasabi import msg
 
+from detokenize import spaces
 from multinerd import ENTITY_TYPES, LANGS, MULTI_LANG, SPLITS, TAG_IDS, UNSPACED_LANGS, expand_lang, hub_filename
 from safe_io import fail
 
@@ -63,7 +64,8 @@ SYLLABLES = [onset + vowel for onset in "bdgklmnprstvz" for vowel in "aeiou"]
 CYRILLIC = str.maketrans({**dict(zip("abcdefghiklmnoprstuvwz", "абкдефгхиклмнопрстуввз")), "j": "дж", "x": "кс"})
 ZH_SYLLABLES = "卡洛米拉特维索尼克巴多里安娜斯塔莫贝尔格兰德弗朗西亚伊奥蒙萨图瓦泽佩罗丁汉"
 # A type's names for every split: NAMES_PER_WEIGHT a unit of its weight, at least MIN_NAMES; half as many again
-# for the test split only, which draws UNSEEN_SHARE of its names from them.
+# that train never has, from which the dev and test splits draw UNSEEN_SHARE of their names (as a real held-out
+# split holds names its train split lacks, so that dev scores what test scores).
 NAMES_PER_WEIGHT, MIN_NAMES, UNSEEN_SHARE = 3, 8, 1 / 3
 # Pairs of types that share their first two names: only the phrase around such a name tells its type.
 AMBIGUOUS = (("LOC", "PER"), ("ORG", "LOC"), ("CEL", "MYTH"), ("MEDIA", "PER"), ("FOOD", "ORG"))
@@ -295,7 +297,7 @@ def script(lang: str) -> str:
 
 @lru_cache(maxsize=None)
 def lexicon(script_name: str, seed: int) -> Dict[str, Tuple[List[Name], List[Name]]]:
-    """Each type's names in a script (latin, ru or zh): (names of every split, names of the test split only)."""
+    """Each type's names in a script (latin, ru or zh): (names of every split, names that train never has)."""
     rng = random.Random(f"lexicon {script_name} {seed}")
     syllables = ZH_SYLLABLES if script_name == "zh" else SYLLABLES
     taken = set()
@@ -328,14 +330,14 @@ def lexicon(script_name: str, seed: int) -> Dict[str, Tuple[List[Name], List[Nam
 
 
 def sentences(n: int, lang: str, seed: int = 0, split: str = "train") -> List[dict]:
-    """n hub-format records in lang. The first ones have an entity of each type in turn; in the test split,
-    about UNSEEN_SHARE of the names are ones that no other split has."""
+    """n hub-format records in lang. The first ones have an entity of each type in turn; in the dev and test
+    splits, about UNSEEN_SHARE of the names are ones that train never has."""
     rng = random.Random(f"{lang} {split} {seed}")
     names = lexicon(script(lang), seed)
     table = phrases(lang)
     comma, stop, left, right = ZH_PUNCTUATION if lang == "zh" else PUNCTUATION
     weights = [KINDS[label].weight for label in ENTITY_TYPES]
-    unseen_share = UNSEEN_SHARE if split == "test" else 0
+    unseen_share = 0 if split == "train" else UNSEEN_SHARE
 
     def entity_clause(label: str) -> List[Pair]:
         seen, unseen = names[label]
@@ -391,6 +393,7 @@ class Family(str, Enum):
     mbert = "mbert"
     roberta = "roberta"
     xlmr = "xlmr"
+    xlnet = "xlnet"
 
 
 MULTILINGUAL = (Family.mbert, Family.xlmr)
@@ -398,6 +401,7 @@ MULTILINGUAL = (Family.mbert, Family.xlmr)
 # config's defaults (a base model's).
 TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
 TINY_DISTILBERT = {"dim": 32, "n_layers": 2, "n_heads": 2, "hidden_dim": 64}
+TINY_XLNET = {"d_model": 32, "n_layer": 2, "n_head": 2, "d_inner": 64}
 # RoBERTa's positions start after the padding id: 514 of them for 512 tokens, as in roberta-base.
 ROBERTA_POSITIONS = {"max_position_embeddings": 514, "type_vocab_size": 1, "pad_token_id": 1}
 # Per family: its transformers model_type and config settings.
@@ -407,6 +411,7 @@ ENCODERS = {
     Family.mbert: ("bert", TINY_BERT),
     Family.roberta: ("roberta", {**TINY_BERT, **ROBERTA_POSITIONS}),
     Family.xlmr: ("xlm-roberta", {**TINY_BERT, **ROBERTA_POSITIONS}),
+    Family.xlnet: ("xlnet", TINY_XLNET),
 }
 MAX_TOKENS = 512
 # Sentences of each language the tokenizer is trained on, and its vocabulary size (at most: the text may
@@ -417,12 +422,14 @@ ROBERTA_SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
 
 def texts(langs: Sequence[str]) -> List[str]:
-    """Generated training sentences of each language, as text."""
-    return [
-        ("" if lang in UNSPACED_LANGS else " ").join(record["tokens"])
-        for lang in langs
-        for record in sentences(TOKENIZER_SENTENCES, lang)
-    ]
+    """Generated training sentences of each language, as raw text ("Paris, France."): what a pretrained
+    tokenizer learned its pieces from."""
+    lines = []
+    for lang in langs:
+        for record in sentences(TOKENIZER_SENTENCES, lang):
+            tokens = record["tokens"]
+            lines.append("".join(token + " " * space for token, space in zip(tokens, spaces(tokens, lang))))
+    return lines
 
 
 def train_tokenizer(family: Family, lines: List[str], model_dir: Path, vocab_size: int):
@@ -436,8 +443,9 @@ def train_tokenizer(family: Family, lines: List[str], model_dir: Path, vocab_siz
         bpe.train_from_iterator(lines, vocab_size=vocab_size, special_tokens=ROBERTA_SPECIAL_TOKENS)
         vocab, merges = bpe.save_model(str(model_dir))
         return RobertaTokenizerFast(vocab, merges, model_max_length=MAX_TOKENS)
-    if family == Family.xlmr:
+    if family in (Family.xlmr, Family.xlnet):
         import sentencepiece
+        from transformers import XLNetTokenizerFast
 
         model = io.BytesIO()
         sentencepiece.SentencePieceTrainer.train(
@@ -448,6 +456,11 @@ def train_tokenizer(family: Family, lines: List[str], model_dir: Path, vocab_siz
             character_coverage=1.0,
             minloglevel=2,
         )
+        # The file name each real tokenizer ships its SentencePiece model under.
+        if family == Family.xlnet:
+            path = model_dir / "spiece.model"
+            path.write_bytes(model.getvalue())
+            return XLNetTokenizerFast(vocab_file=str(path), model_max_length=MAX_TOKENS)
         path = model_dir / "sentencepiece.bpe.model"
         path.write_bytes(model.getvalue())
         return XLMRobertaTokenizerFast(vocab_file=str(path), model_max_length=MAX_TOKENS)

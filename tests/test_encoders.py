@@ -1,6 +1,7 @@
 """Each encoder family that users pick, through the whole workflow: tiny random stand-ins of DistilBERT (no
-token type ids), mBERT (a multilingual WordPiece), RoBERTa (byte-level BPE) and XLM-R (SentencePiece; also
-the xx run of test_multilingual.py), each `weasel run all` to wheels that load by name and tag raw text."""
+token type ids), mBERT (a multilingual WordPiece), RoBERTa (byte-level BPE), XLM-R (SentencePiece; also
+the xx run of test_multilingual.py) and XLNet (SentencePiece, its special tokens at the end), each
+`weasel run all` to wheels that load by name and tag raw text."""
 
 import json
 import sys
@@ -13,7 +14,7 @@ from synthetic import Family, write_model
 
 pytestmark = pytest.mark.slow
 
-FAMILIES = [Family.distilbert, Family.mbert, Family.roberta, Family.xlmr]
+FAMILIES = [Family.distilbert, Family.mbert, Family.roberta, Family.xlmr, Family.xlnet]
 RAW = ["Paris, France.", 'Dr. Maria Rossi (born 1970) said: "It\'s over."', "  Two  spaces,\tand a tab. "]
 TAG = """
 import json, sys, spacy
