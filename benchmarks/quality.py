@@ -52,13 +52,12 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
 from corpus import read_docs  # noqa: E402
 from hardware import cpu_name  # noqa: E402
-from multinerd import TAGSETS  # noqa: E402
+from multinerd import SYSTEMS, TAGSETS  # noqa: E402
 from results import write_section  # noqa: E402
 from safe_io import InputError, check_apart, fail, write_atomically  # noqa: E402
 from seqeval_scores import SeqevalScorer, iob_tags  # noqa: E402
 from synthetic import write_data  # noqa: E402
 
-SYSTEMS = {"a": "full", "b": "five"}
 # Sentences a forward pass when the baseline tags the dev and test splits.
 PREDICT_BATCH = 64
 # Byte-level BPE tokenizers need a space before each word of pre-split input (as in Transformers' NER example).

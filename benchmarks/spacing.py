@@ -28,7 +28,8 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 from corpus import SUFFIX, read_docs  # noqa: E402
 from detokenize import spaces  # noqa: E402
 from hardware import cpu_name  # noqa: E402
-from quality import SYSTEMS, Systems, run, train_ours  # noqa: E402
+from multinerd import SYSTEMS  # noqa: E402
+from quality import Systems, run, train_ours  # noqa: E402
 from results import write_section  # noqa: E402
 from safe_io import InputError, check_apart, fail  # noqa: E402
 from synthetic import write_data  # noqa: E402

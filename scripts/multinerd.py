@@ -30,6 +30,8 @@ TAGSETS: Dict[str, Tuple[str, ...]] = {
     "full": ENTITY_TYPES,
     "five": ("PER", "ORG", "LOC", "DIS", "ANIM"),
 }
+# The two systems by name, each with its tagset: A all 15 types, B the five.
+SYSTEMS: Dict[str, str] = {"a": "full", "b": "five"}
 
 
 class Tagset(str, Enum):

@@ -2,13 +2,25 @@ import sys
 from pathlib import Path
 
 import pytest
+import spacy
 
 import entity_scores  # noqa: F401  (tests load pipelines that have the entity_scores component)
-from helpers import copy_project, run
+from helpers import copy_project, install_wheels, run
+from multinerd import SYSTEMS
 from synthetic import Family, write_data, write_model
 
 # A few steps: the config step fits evaluations and the learning rate's decay to them.
 MAX_STEPS = 20
+# The learned run: sentences of train, dev and test; steps and peak learning rate at which the tiny encoder
+# learns them (test F about 0.7; tests/test_learning.py).
+LEARNED_SIZES, LEARNED_STEPS, LEARNED_RATE = (1000, 100, 200), 300, 0.001
+# The workflow's steps that train, evaluate and score both systems (not the report and packaging).
+LEARNED_COMMANDS = (
+    "fetch",
+    "convert",
+    "config",
+    *(f"{step}-{s}" for step in ("train", "evaluate", "score") for s in SYSTEMS),
+)
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +28,14 @@ def tiny_model(tmp_path_factory) -> Path:
     """A randomly initialised 2-layer BERT with a fast tokenizer, saved to a folder."""
     path = tmp_path_factory.mktemp("tiny") / "bert"
     write_model(path)
+    return path
+
+
+@pytest.fixture
+def blank_model(tmp_path) -> Path:
+    """A blank English pipeline, no component in it, saved to a folder."""
+    path = tmp_path / "model"
+    spacy.blank("en").to_disk(path)
     return path
 
 
@@ -32,6 +52,19 @@ def run_workflow(project, *extra_args, lang="en", sizes=(60, 20, 20)):
 def project_run(tmp_path_factory, tiny_model):
     """A copy of the project after `weasel run all` with the transformer pipeline (tiny model)."""
     return run_workflow(copy_project(tmp_path_factory.mktemp("trf")), "--vars.transformer", tiny_model)
+
+
+@pytest.fixture(scope="session")
+def learned_run(tmp_path_factory, tiny_model) -> Path:
+    """A copy of the project with both systems trained on the tiny encoder on learnable data until they score far
+    above chance, then evaluated (spacy evaluate: test_scores.json) and scored (score.py: seqeval_scores.json,
+    test_predictions.spacy), in training/trf/{a,b}."""
+    project = copy_project(tmp_path_factory.mktemp("learned"))
+    write_data(project / "assets", "en", LEARNED_SIZES)
+    for command in LEARNED_COMMANDS:
+        run([sys.executable, "-m", "weasel", "run", command, ".", "--vars.gpu_id", -1, "--vars.transformer", tiny_model,
+             "--vars.max_steps", LEARNED_STEPS, "--vars.learn_rate", LEARNED_RATE], cwd=project, check=True)  # fmt: skip
+    return project
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +86,5 @@ def xx_project_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def installed_wheels(tmp_path_factory, project_run, cnn_project_run) -> Path:
     """All four wheels pip-installed into a folder of their own (put it on PYTHONPATH to load them)."""
-    target = tmp_path_factory.mktemp("site")
     wheels = [wheel for project, _, _ in (project_run, cnn_project_run) for wheel in project.glob("packages/**/*.whl")]
-    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, *wheels], check=True)
-    return target
+    return install_wheels(tmp_path_factory.mktemp("site"), wheels)

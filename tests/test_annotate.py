@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 import spacy
 
-from helpers import run_script, snapshot
+from helpers import corrupt_row_group, earlier_output, run_script, snapshot
 from synthetic import sentences
 
 pytestmark = pytest.mark.slow
@@ -133,15 +133,6 @@ def test_bad_documents_get_error_rows_and_every_document_one_row(jsonl_run):
     assert [p.name for p in output.parent.iterdir() if p.name.startswith(".")] == []  # no temporary folder
 
 
-def corrupt_row_group(path, group):
-    """Overwrite the middle of a row group's text column chunk: its pages no longer decompress."""
-    column = pq.read_metadata(path).row_group(group).column(0)
-    start = column.dictionary_page_offset or column.data_page_offset
-    data = bytearray(path.read_bytes())
-    data[start + 20 : start + column.total_compressed_size - 5] = b"\xab" * (column.total_compressed_size - 25)
-    path.write_bytes(bytes(data))
-
-
 def test_folder_of_each_format_with_file_line_ids_replaces_earlier_output(tmp_path, model_dir, nlp):
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
@@ -156,10 +147,7 @@ def test_folder_of_each_format_with_file_line_ids_replaces_earlier_output(tmp_pa
     (folder / ".c.jsonl.123-abcd.tmp").write_text('{"body": "a hidden leftover"}\n')
     output = tmp_path / "out.jsonl"
     # An earlier output of annotate's: it may be replaced.
-    output.mkdir()
-    (output / "earlier.jsonl").write_text('{"id": "stale", "entities": [], "error": null}\n')
-    manifest = {"written_by": "scripts/annotate.py", "documents": 1, "error_rows": 0, "parts": ["earlier.jsonl"]}
-    (output / "_annotate.json").write_text(json.dumps(manifest))
+    earlier_output(output)
     result = run_script("annotate.py", model_dir, folder, output, "--text-field", "body", "--workers", 1, check=True)
     rows = by_id(read_output(output))
     expected = {**{f"a.txt:{n}": t for n, t in zip((1, 2, 4, 5, 6), txt)},

@@ -9,7 +9,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,8 +20,8 @@ import ray
 import spacy
 
 import annotate
-from annotate_output import MANIFEST, WRITTEN_BY, Parts
-from helpers import ROOT, run_script
+from annotate_output import MANIFEST, Parts
+from helpers import ROOT, earlier_output, exit_code, run_script, script_command
 
 
 class FullDisk(Parts):
@@ -58,19 +57,8 @@ def run_main(capture, model, source, output, **options):
     """annotate's main as the command runs it: (exit code, its ✘ lines on stderr)."""
     options = {"text_field": "text", "id_field": "id", "batch_size": 64, "workers": None, "gpus_per_worker": 0,
                "address": None, "min_score": 0.0, **options}  # fmt: skip
-    try:
-        annotate.main(str(model), source, output, **options)
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
+    code = exit_code(annotate.main, str(model), source, output, **options)
     return code, [line for line in capture.readouterr().err.splitlines() if line.startswith("✘")]
-
-
-def earlier_output(folder):
-    """A finished output of annotate's, which a run may replace."""
-    folder.mkdir()
-    (folder / "part-0.jsonl").write_text('{"id": "old", "entities": [], "error": null}\n')
-    (folder / MANIFEST).write_text(json.dumps({"written_by": WRITTEN_BY, "parts": ["part-0.jsonl"]}))
 
 
 @pytest.mark.parametrize("earlier", [False, True], ids=["new-folder", "earlier-output-changed"])
@@ -203,7 +191,7 @@ def test_annotate_reads_every_input_once_counts_blank_lines_and_keeps_rays_conso
 def test_annotate_ctrl_c_while_the_job_runs_ends_it_in_one_line_and_leaves_nothing(tmp_path, model):
     source = tmp_path / "docs.txt"
     source.write_text("Paris is a city in France .\n" * 200_000)
-    args = [sys.executable, ROOT / "scripts" / "annotate.py", model, source, tmp_path / "out.parquet", "--workers", 1]
+    args = script_command("annotate.py", model, source, tmp_path / "out.parquet", "--workers", 1)
     process = subprocess.Popen([str(arg) for arg in args], stderr=subprocess.PIPE, text=True)
     progress = ""
     while not progress.startswith("… ") and process.poll() is None:  # the first progress line: the job runs

@@ -1,15 +1,13 @@
 """The device step: one line and exit 1 for a GPU that cannot be used, on this machine without one."""
 
-import sys
-
 import pytest
 
 import check_device
-from helpers import ROOT, run
+from helpers import run_script
 
 
 def test_no_gpu_stops_in_one_line_that_says_what_to_pass():
-    result = run([sys.executable, ROOT / "scripts" / "check_device.py", "--gpu-id", "0"])
+    result = run_script("check_device.py", "--gpu-id", "0")
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("✘ --vars.gpu_id 0: this machine has no CUDA GPU that torch can use. To train on the CPU")

@@ -6,7 +6,7 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 
 from convert_corpus import sample_sizes
-from helpers import run_script
+from helpers import run_script, snapshot
 from multinerd import LANGS
 from synthetic import write_data
 
@@ -50,8 +50,8 @@ def test_shards_of_other_languages_are_refused_untouched(tmp_path):
     write_data(tmp_path / "assets", "en", sizes=(3, 2, 2))
     corpus = tmp_path / "corpus"
     assert run_script("convert_corpus.py", tmp_path / "assets", corpus, "--lang", "de").returncode == 0
-    before = {p: p.read_bytes() for p in corpus.rglob("*.spacy")}
+    before = snapshot(corpus)
     result = run_script("convert_corpus.py", tmp_path / "assets", corpus, "--lang", "en")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "holds shards of other languages" in result.stderr
-    assert {p: p.read_bytes() for p in corpus.rglob("*.spacy")} == before
+    assert snapshot(corpus) == before

@@ -25,8 +25,8 @@ import fetch
 import package_meta
 import report
 import score
-from helpers import one_line_failure, snapshot
-from multinerd import HUB_DATASET, TAG_IDS, Tagset
+from helpers import corrupt_row_group, earlier_output, one_line_failure, read_rows, snapshot, write_scores
+from multinerd import HUB_DATASET, SYSTEMS, TAG_IDS, Tagset
 from safe_io import InputError, temporary_name, write_atomically
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]]})
@@ -182,13 +182,6 @@ def test_fetch_keeps_the_jsonl_when_the_changed_tsv_is_bad(tmp_path, capsys):
 # score, package_meta, report, corpus_stats
 
 
-@pytest.fixture
-def blank_model(tmp_path):
-    path = tmp_path / "model"
-    spacy.blank("en").to_disk(path)
-    return path
-
-
 def test_score_gold_that_is_no_docbin_and_output_that_is_a_folder(tmp_path, capsys, blank_model):
     gold = tmp_path / "test.spacy"
     gold.write_bytes(b"\x00not a DocBin")
@@ -242,12 +235,9 @@ def test_package_meta_names_missing_nested_scores(tmp_path, capsys):
 
 
 def test_report_incomplete_score_json(tmp_path, capsys):
-    for system in ("a", "b"):
-        (tmp_path / system).mkdir()
-        srsly.write_json(
-            tmp_path / system / "test_scores.json", {"ents_p": 1, "ents_r": 1, "ents_f": 1, "ents_per_type": {}}
-        )
-        (tmp_path / system / "seqeval_scores.json").write_text('{"model": "x"')
+    spacy_scores = {"ents_p": 1, "ents_r": 1, "ents_f": 1, "ents_per_type": {}}
+    files = {"test_scores.json": spacy_scores, "seqeval_scores.json": '{"model": "x"'}
+    write_scores(tmp_path, {system: files for system in SYSTEMS})
     failure = one_line_failure(
         capsys, report.main, tmp_path / "a", tmp_path / "b", tmp_path / "report.md", readme_path=None
     )
@@ -318,10 +308,9 @@ def test_annotate_reader_drops_a_byte_order_mark_and_marks_blank_lines_in_any_su
     (tmp_path / "a.TXT").write_bytes(codecs.BOM_UTF8 + b"Paris .\n\n \t\r\nRome .\r\n")
     (tmp_path / "b.Jsonl").write_bytes(codecs.BOM_UTF8 + b'{"id": "x", "text": "Paris ."}\n   \n')
     pq.write_table(pa.table({"id": ["y"], "text": ["Rome ."]}), tmp_path / "c.PARQUET")
-    rows = []
-    for name in ("a.TXT", "b.Jsonl", "c.PARQUET"):
-        path = str(tmp_path / name)
-        rows += [tuple(row.values()) for block in reader.blocks(pa.OSFile(path), path) for row in block.to_pylist()]
+    rows = [
+        tuple(row.values()) for name in ("a.TXT", "b.Jsonl", "c.PARQUET") for row in read_rows(reader, tmp_path / name)
+    ]
     blank = annotate_input.BLANK
     assert rows == [("a.TXT:1", "Paris .", None), ("a.TXT:2", None, blank), ("a.TXT:3", None, blank),
                     ("a.TXT:4", "Rome .", None), ("x", "Paris .", None), ("b.Jsonl:2", None, blank),
@@ -346,15 +335,6 @@ def test_annotate_job_failure_is_its_root_cause_in_one_line(tmp_path):
     assert str(annotate.job_error(gone, source, output)) == f"{source}: the annotate job failed (Input/output error)"
 
 
-def write_output(folder, parts, extra=()):
-    """A finished output of annotate's: part files and the manifest naming them; extra: files besides."""
-    folder.mkdir()
-    for name in [*parts, *extra]:
-        (folder / name).write_text('{"id": "1", "entities": [], "error": null}\n')
-    manifest = {"written_by": annotate_output.WRITTEN_BY, "parts": list(parts)}
-    (folder / annotate_output.MANIFEST).write_text(json.dumps(manifest))
-
-
 @pytest.mark.parametrize(
     "output,problem",
     [
@@ -376,8 +356,8 @@ def test_annotate_refuses_an_output_that_could_destroy_data(tmp_path, monkeypatc
     (tmp_path / "model" / "ner").mkdir(parents=True)
     (tmp_path / "plain").mkdir()
     (tmp_path / "plain" / "part-0.jsonl").write_text("{}\n")
-    write_output(tmp_path / "extra", ["part-0.jsonl"], extra=["notes.txt"])
-    write_output(tmp_path / "earlier.jsonl", ["part-0.jsonl"])
+    earlier_output(tmp_path / "extra", extra=["notes.txt"])
+    earlier_output(tmp_path / "earlier.jsonl")
     (tmp_path / "link.jsonl").symlink_to(tmp_path / "earlier.jsonl")
     (tmp_path / "file.jsonl").write_text("{}\n")
     before = snapshot(tmp_path)
@@ -388,7 +368,7 @@ def test_annotate_refuses_an_output_that_could_destroy_data(tmp_path, monkeypatc
 
 
 def test_annotate_replaces_only_its_own_finished_output(tmp_path):
-    write_output(tmp_path / "out.jsonl", ["part-0.jsonl", "part-1.jsonl"])
+    earlier_output(tmp_path / "out.jsonl", ["part-0.jsonl", "part-1.jsonl"])
     (tmp_path / "docs.txt").write_text("Paris\n")
     # It may be replaced: no InputError.
     annotate_output.guarded_output(tmp_path / "out.jsonl", tmp_path / "docs.txt", "en_core_web_sm")
@@ -413,17 +393,31 @@ def test_annotate_ids_are_json_text():
     ]
 
 
+def test_annotate_empty_id_is_written_as_it_is_and_a_missing_one_is_file_line(tmp_path):
+    """docs/annotate.md: a string id is written as it is, "" too (not replaced, not dropped); a document without an
+    id gets FILE:LINE, FILE relative to the INPUT folder, LINE from 1."""
+    (tmp_path / "sub").mkdir()
+    source = tmp_path / "sub" / "docs.jsonl"
+    source.write_text('{"id": "", "text": "Rome ."}\n{"text": "Rome ."}\n')
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "LOC", "pattern": "Rome"}])
+    nlp.to_disk(tmp_path / "model")
+    documents = read_rows(annotate_input.DocumentReader(tmp_path, "text", "id", rows_per_block=10), source)
+    annotator = annotate.Annotator(str(tmp_path / "model"), use_gpu=False, batch_size=2, min_score=0.0)
+    rows = annotator(pa.Table.from_pylist(documents, schema=annotate_input.DOCUMENTS)).to_pylist()
+    rome = [{"start_char": 0, "end_char": 4, "label": "LOC", "text": "Rome", "score": None}]
+    assert rows == [
+        {"id": "", "entities": rome, "error": None},
+        {"id": "sub/docs.jsonl:2", "entities": rome, "error": None},
+    ]
+
+
 def test_annotate_corrupt_row_group_gives_error_rows_naming_file_and_rows(tmp_path):
     path = tmp_path / "docs.parquet"
     texts = [f"Paris {i} " * 40 for i in range(6)]
     pq.write_table(pa.table({"id": [f"d{i}" for i in range(6)], "text": texts}), path, row_group_size=2)
-    column = pq.read_metadata(path).row_group(1).column(1)
-    start = column.dictionary_page_offset or column.data_page_offset
-    data = bytearray(path.read_bytes())
-    data[start + 20 : start + column.total_compressed_size - 5] = b"\xab" * (column.total_compressed_size - 25)
-    path.write_bytes(bytes(data))
-    reader = annotate_input.DocumentReader(tmp_path, "text", "id", rows_per_block=4)
-    rows = [row for block in reader.blocks(pa.OSFile(str(path)), str(path)) for row in block.to_pylist()]
+    corrupt_row_group(path, 1, column=1)  # the text column
+    rows = read_rows(annotate_input.DocumentReader(tmp_path, "text", "id", rows_per_block=4), path)
     assert [row["id"] for row in rows] == ["d0", "d1", "docs.parquet:2", "docs.parquet:3", "d4", "d5"]
     assert [row["text"] for row in rows] == [texts[0], texts[1], None, None, texts[4], texts[5]]
     for row in rows[2:4]:

@@ -6,6 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc, DocBin, Span
 
+from helpers import predictions
 from mistakes import GOLD_KEY, Judgement, MistakeCounter, judge, render_page, sample
 
 
@@ -75,25 +76,6 @@ def test_sample_is_bounded_reproducible_and_in_order():
     assert len(chosen) == 5 and chosen == sorted(chosen) and set(chosen) <= set(range(100))
     assert sample(range(100), 5, "missed") == chosen
     assert sample([7, 3], 5, "missed") == [3, 7]
-
-
-WORDS = ["Ann", "met", "Bob", "in", "Rome", "."]
-
-
-def predictions(sentences, scores=None):
-    """A DocBin as score.py --predictions writes it: for each sentence (gold, predicted) spans of WORDS, and
-    the predictions' scores (ent._.score) in order, if given."""
-    vocab = spacy.blank("en").vocab
-    doc_bin = DocBin(store_user_data=True)
-    scores = iter(scores or [])
-    for gold, predicted in sentences:
-        doc = Doc(vocab, words=WORDS)
-        doc.ents = [Span(doc, s, e, label) for s, e, label in predicted]
-        for ent in doc.ents:
-            ent._.score = next(scores, None)
-        doc.spans[GOLD_KEY] = [Span(doc, s, e, label) for s, e, label in gold]
-        doc_bin.add(doc)
-    return doc_bin
 
 
 def shown(page):

@@ -2,18 +2,16 @@
 that load by name and tag raw text in several scripts."""
 
 import json
-import sys
 
 import pytest
 import spacy
 import srsly
 
-from helpers import run
-from multinerd import LANGS, TAGSETS
+from helpers import install_wheels, run_code
+from multinerd import LANGS, SYSTEMS, TAGSETS
 
 pytestmark = pytest.mark.slow
 
-SYSTEMS = {"a": "full", "b": "five"}
 RAW = {
     "de": "Angela Merkel besuchte 2019 die Universität in München, sagte er.",
     "ru": "Владимир Путин посетил Москву (Россия) в 2020-м году.",
@@ -36,8 +34,7 @@ def xx_wheels(xx_project_run, tmp_path_factory):
     target = tmp_path_factory.mktemp("xx_site")
     wheels = sorted(project.glob("packages/trf/*/*/dist/*.whl"))
     assert [w.name for w in wheels] == [f"xx_multinerd_{s}-0.1.0-py3-none-any.whl" for s in SYSTEMS]
-    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, *wheels], check=True)
-    return target
+    return install_wheels(target, wheels)
 
 
 def test_corpus_has_a_shard_per_language(xx_project_run):
@@ -53,9 +50,7 @@ def test_corpus_has_a_shard_per_language(xx_project_run):
 def test_wheel_loads_by_name_and_tags_raw_german_russian_and_chinese(xx_project_run, xx_wheels, tmp_path, system):
     project, _, _ = xx_project_run
     # From an empty folder, with nothing of the project importable: only the installed wheel.
-    result = run([sys.executable, "-c", TAG, f"xx_multinerd_{system}", json.dumps(RAW)], cwd=tmp_path,
-                 env={"PYTHONPATH": str(xx_wheels)}, check=True)  # fmt: skip
-    loaded = json.loads(result.stdout.splitlines()[-1])
+    loaded, _ = run_code(TAG, f"xx_multinerd_{system}", json.dumps(RAW), cwd=tmp_path, site=xx_wheels)
     assert loaded["meta"]["lang"] == "xx" and loaded["meta"]["name"] == f"multinerd_{system}"
     assert sorted(loaded["labels"]) == sorted(TAGSETS[SYSTEMS[system]])
     # Chinese: a token a character, as in MultiNERD; German and Russian: spaCy's own rules.

@@ -19,8 +19,16 @@ import convert_corpus
 import package_meta
 import report
 import score
-from helpers import ROOT, one_line_failure, snapshot, without_dac_override
-from multinerd import TAG_IDS, Tagset
+from helpers import (
+    exit_code,
+    one_line_failure,
+    run,
+    script_command,
+    snapshot,
+    without_dac_override,
+    write_scores,
+)
+from multinerd import SYSTEMS, TAG_IDS, Tagset
 from safe_io import InputError, Outputs, check_apart, write_atomically, write_text
 
 GOOD = json.dumps({"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]], "lang": "en"})
@@ -43,13 +51,6 @@ def full_disk(tmp_path):
         yield mount
     finally:
         subprocess.run(["umount", "-l", mount], check=True)
-
-
-@pytest.fixture
-def model(tmp_path):
-    path = tmp_path / "model"
-    spacy.blank("en").to_disk(path)
-    return path
 
 
 @pytest.fixture
@@ -135,29 +136,28 @@ def test_leftovers_are_matched_by_name_not_as_a_pattern(tmp_path):
 # Each script
 
 
-def test_score_refuses_outputs_onto_or_into_its_inputs(tmp_path, capsys, model, gold):
+def test_score_refuses_outputs_onto_or_into_its_inputs(tmp_path, capsys, blank_model, gold):
     before = snapshot(tmp_path)
     cases = [(tmp_path / "s.json", gold / "en.spacy"), (tmp_path / "s.json", gold / "zz.spacy"),
-             (model / "meta.json", None), (gold / "en.spacy", None), (tmp_path / "s.json", tmp_path / "s.json")]  # fmt: skip
+             (blank_model / "meta.json", None), (gold / "en.spacy", None),
+             (tmp_path / "s.json", tmp_path / "s.json")]  # fmt: skip
     for output, predictions in cases:
-        failure = one_line_failure(capsys, score.main, model, gold, output, five_types_gold_path=None,
+        failure = one_line_failure(capsys, score.main, blank_model, gold, output, five_types_gold_path=None,
                                    predictions_path=predictions, gpu_id=-1)  # fmt: skip
         assert " the input " in failure or " the output " in failure
     assert snapshot(tmp_path) == before
 
 
-def test_score_on_a_full_disk_is_one_line_and_leaves_no_file(capsys, model, gold, full_disk):
+def test_score_on_a_full_disk_is_one_line_and_leaves_no_file(capsys, blank_model, gold, full_disk):
     output = full_disk / "s.json"
-    failure = one_line_failure(capsys, score.main, model, gold, output, five_types_gold_path=None,
+    failure = one_line_failure(capsys, score.main, blank_model, gold, output, five_types_gold_path=None,
                                predictions_path=None, gpu_id=-1)  # fmt: skip
     assert failure == f"✘ {output}: cannot write it (No space left on device)"
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
 
 
 def test_report_refuses_to_write_over_its_own_scores_and_readme_without_markers(tmp_path, capsys):
-    for system in ("a", "b"):
-        (tmp_path / system).mkdir()
-        srsly.write_json(tmp_path / system / "test_scores.json", {"ents_f": 0.5})
+    write_scores(tmp_path, {system: {"test_scores.json": {"ents_f": 0.5}} for system in SYSTEMS})
     (tmp_path / "README.md").write_text("# No markers\n")
     before = snapshot(tmp_path)
     failure = one_line_failure(capsys, report.main, tmp_path / "a", tmp_path / "b",
@@ -213,8 +213,7 @@ def test_convert_output_in_a_read_only_folder_even_as_root(tmp_path):
     source.write_text(f"{GOOD}\n")
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)
-    args = [sys.executable, ROOT / "scripts" / "convert.py", source, locked / "a.spacy", tmp_path / "b.spacy"]
-    result = subprocess.run(without_dac_override(args), capture_output=True, text=True)
+    result = run(without_dac_override(script_command("convert.py", source, locked / "a.spacy", tmp_path / "b.spacy")))
     assert (result.returncode, result.stderr.strip()) == (1, f"✘ {locked}: cannot write in this folder")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "locked"]
 
@@ -270,11 +269,9 @@ def test_score_never_writes_onto_into_or_over_an_input(tmp_path_factory, gold_at
     clash = any(overlap(o, i) for o in outputs for i in (gold, model)) or (
         predictions is not None and overlap(output, predictions)
     )
-    try:
-        score.main(model, gold, output, five_types_gold_path=None, predictions_path=predictions, gpu_id=-1)
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
+    code = exit_code(
+        score.main, model, gold, output, five_types_gold_path=None, predictions_path=predictions, gpu_id=-1
+    )
     if clash:
         assert code == 1 and snapshot(root) == before
     after = snapshot(root)

@@ -4,21 +4,18 @@ Both pipeline variants: trf (the tiny transformer) and cnn (spaCy's CPU NER).
 """
 
 import itertools
-import json
 import re
-import sys
 
 import pytest
 import srsly
 from spacy.util import load_config, registry
 
 from conftest import MAX_STEPS
-from helpers import run
-from multinerd import TAGSETS
+from helpers import run, run_code
+from multinerd import SYSTEMS, TAGSETS
 
 pytestmark = pytest.mark.slow
 
-SYSTEMS = {"a": "full", "b": "five"}
 # Each pipeline variant: the fixture that runs its workflow, its package name suffix, its transformer.
 PIPELINES = {"trf": ("project_run", "", True), "cnn": ("cnn_project_run", "_sm", False)}
 LOAD = """
@@ -88,9 +85,7 @@ def test_wheel_loads_by_name_with_its_labels_and_test_scores(request, installed_
     fixture, suffix, has_transformer = PIPELINES[pipeline]
     project, _, _ = request.getfixturevalue(fixture)
     # From an empty folder, with nothing of the project importable: only the installed wheel.
-    result = run([sys.executable, "-c", LOAD, f"en_multinerd_{system}{suffix}"], cwd=tmp_path,
-                 env={"PYTHONPATH": str(installed_wheels)}, check=True)  # fmt: skip
-    loaded = json.loads(result.stdout.splitlines()[-1])
+    loaded, result = run_code(LOAD, f"en_multinerd_{system}{suffix}", cwd=tmp_path, site=installed_wheels)
     assert "autocast" not in result.stderr  # a pipeline on the CPU asks torch for no mixed precision
     assert loaded["has_score"] and all(0 < score <= 1 for score in loaded["scores"])
     tagset = SYSTEMS[system]

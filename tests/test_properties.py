@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from annotate_input import BLANK, DocumentReader
 from convert import read_sentences
 from fetch import read_tsv
+from helpers import read_rows
 from multinerd import TAGS
 from safe_io import InputError
 
@@ -188,7 +189,7 @@ def test_annotate_reader_accounts_for_every_row_of_a_damaged_parquet_file(data):
         content[offset] = data.draw(st.integers(0, 255))
     path.write_bytes(bytes(content))
     reader = DocumentReader(TMP, "text", "id", rows_per_block=4)
-    rows = [row for block in reader.blocks(pa.OSFile(str(path)), str(path)) for row in block.to_pylist()]
+    rows = read_rows(reader, path)
     assert len(rows) == n
     assert [row["id"] for row in rows if row["error"] is not None and "lost" in row["error"]] == [
         f"docs.parquet:{i}" for i, row in enumerate(rows) if row["error"] is not None and "lost" in row["error"]

@@ -1,8 +1,8 @@
 """The results report, the README's results section and the data checks: on hand-made scores and
-corpora, and on the workflow's tiny run."""
+corpora, on the scores of a run that learned (the learned_run fixture: comparisons of scores that are not
+all zero), and on the workflow's tiny run."""
 
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import Dict, List
@@ -12,13 +12,12 @@ import spacy
 import srsly
 from spacy.tokens import Doc, DocBin, Span
 
-from helpers import run, run_script
-from mistakes import GOLD_KEY
-from multinerd import TAGSETS
+from conftest import LEARNED_SIZES
+from helpers import predictions, run, run_script, write_scores
+from multinerd import SYSTEMS, TAGSETS
 from report import NOT_MEASURED, README_END, README_START
 from safe_io import replace_between_markers
 
-SYSTEMS = {"a": "full", "b": "five"}
 KEYS = ("p", "r", "f", "token_acc")
 slow = pytest.mark.slow
 README = f"# Project\n\n## Results\n\n{README_START}\nOld results.\n{README_END}\n\n## Tests\n\nText after.\n"
@@ -77,29 +76,14 @@ SCORES = {
         ),
     },
 }  # fmt: skip
-WORDS = ["Ann", "met", "Bob", "in", "Rome", "."]
-
-
-def write_predictions(path: Path, sentences) -> None:
-    """score.py --predictions' DocBin: for each sentence of WORDS, (gold, predicted) spans."""
-    doc_bin = DocBin()
-    for gold, predicted in sentences:
-        doc = Doc(spacy.blank("en").vocab, words=WORDS)
-        doc.ents = [Span(doc, s, e, label) for s, e, label in predicted]
-        doc.spans[GOLD_KEY] = [Span(doc, s, e, label) for s, e, label in gold]
-        doc_bin.add(doc)
-    doc_bin.to_disk(path)
 
 
 def write_systems(root: Path) -> None:
-    for system, files in SCORES.items():
-        (root / system).mkdir()
-        for name, content in files.items():
-            srsly.write_json(root / system / name, content)
-    # Three sentences where A misses Ann; B gets them right.
+    """The hand-made SCORES, and predictions of three sentences where A misses Ann; B gets them right."""
+    write_scores(root, SCORES)
     gold = [(0, 1, "PER")]
-    write_predictions(root / "a" / "test_predictions.spacy", [(gold, [])] * 3)
-    write_predictions(root / "b" / "test_predictions.spacy", [(gold, gold)] * 3)
+    predictions([(gold, [])] * 3).to_disk(root / "a" / "test_predictions.spacy")
+    predictions([(gold, gold)] * 3).to_disk(root / "b" / "test_predictions.spacy")
 
 
 @pytest.fixture(scope="module")
@@ -191,64 +175,70 @@ def test_report_without_predictions_fails_in_one_line(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def scored(project_run, tmp_path_factory) -> Path:
-    """score.py for A and B on the tiny run's models, then report.py with a README, in a folder of their own."""
-    project, _, _ = project_run
+def scored(learned_run, tmp_path_factory) -> Path:
+    """report.py with a README on the learned run's scores (from its evaluate and score commands): the folder."""
     out = tmp_path_factory.mktemp("scored")
-    for system in SYSTEMS:
-        (out / system).mkdir()
-        shutil.copy(project / f"training/trf/{system}/test_scores.json", out / system)
-        five = ["--five-types-gold", "corpus/b/test"] if system == "a" else []
-        run_script("score.py", f"training/trf/{system}/model-best", f"corpus/{system}/test",
-                   out / system / "seqeval_scores.json", *five,
-                   "--predictions", out / system / "test_predictions.spacy", cwd=project, check=True)  # fmt: skip
     (out / "README.md").write_text(README, encoding="utf8")
-    run_script("report.py", out / "a", out / "b", out / "report.md", "--readme", out / "README.md",
-               cwd=project, check=True)  # fmt: skip
+    run_script("report.py", "training/trf/a", "training/trf/b", out / "report.md", "--readme", out / "README.md",
+               cwd=learned_run, check=True)  # fmt: skip
     return out
 
 
-def load(scored: Path, system: str):
-    """(spacy evaluate's scores, score.py's result) of a system."""
-    return tuple(srsly.read_json(scored / system / name) for name in ("test_scores.json", "seqeval_scores.json"))
+def load(learned_run: Path, system: str):
+    """(spacy evaluate's scores, score.py's result) of a system of the learned run."""
+    folder = learned_run / "training/trf" / system
+    return tuple(srsly.read_json(folder / name) for name in ("test_scores.json", "seqeval_scores.json"))
 
 
 @slow
-def test_seqeval_scores_equal_spacys_on_the_same_tokens(scored):
+def test_seqeval_scores_equal_spacys_on_the_same_tokens(learned_run):
     # The tiny data's tokens are what spaCy's tokenizer makes of its text, so both scorers see the same entities.
     for system in SYSTEMS:
-        spacy_scores, seqeval = load(scored, system)
-        assert (seqeval["sentences"], seqeval["lang"]) == (20, "en")
+        spacy_scores, seqeval = load(learned_run, system)
+        assert (seqeval["sentences"], seqeval["lang"]) == (LEARNED_SIZES[-1], "en")
         scores = seqeval["scores"]
+        # Scores of a pipeline that learned: not zero against zero.
+        assert scores["f"] > 0 and any(type_scores["f"] > 0 for type_scores in spacy_scores["ents_per_type"].values())
         assert [scores[k] for k in "prf"] == pytest.approx([spacy_scores[f"ents_{k}"] for k in "prf"])
         for label, type_scores in spacy_scores["ents_per_type"].items():
             assert [scores["per_type"][label][k] for k in "prf"] == pytest.approx([type_scores[k] for k in "prf"])
 
 
 @slow
-@pytest.mark.parametrize("pipeline", ["trf", "cnn"])
-def test_workflow_counts_mistakes_as_seqeval_counts_entities(request, pipeline):
-    project, _, _ = request.getfixturevalue("project_run" if pipeline == "trf" else "cnn_project_run")
+def test_mistakes_are_counted_as_seqeval_counts_entities(learned_run, scored):
     for system in SYSTEMS:
-        result = srsly.read_json(project / f"training/{pipeline}/{system}/seqeval_scores.json")
+        _, result = load(learned_run, system)
         per_type = result["scores"]["per_type"]
+        # A pipeline that learned: entities right and entities wrong, not zero against zero.
+        assert sum(counts["right"] for counts in result["mistakes"].values()) > 0
+        assert sum(n for counts in result["mistakes"].values() for kind, n in counts.items() if kind != "right") > 0
         for label, counts in result["mistakes"].items():
             # Each gold entity is judged once (seqeval's support), a right one is one seqeval counts correct.
             gold = sum(n for kind, n in counts.items() if kind != "spurious")
             assert gold == per_type.get(label, {}).get("support", 0) == sum(result["confusion"].get(label, {}).values())
             assert counts["right"] == round(per_type.get(label, {}).get("r", 0) * gold)
+    page = (scored / "errors.html").read_text(encoding="utf8")
+    assert page.startswith("<!DOCTYPE html>") and "MultiNERD NER: mistakes on the test split" in page
+
+
+@slow
+@pytest.mark.parametrize("pipeline", ["trf", "cnn"])
+def test_workflow_writes_the_error_page(request, pipeline):
+    project, _, _ = request.getfixturevalue("project_run" if pipeline == "trf" else "cnn_project_run")
     page = (project / f"training/{pipeline}/errors.html").read_text(encoding="utf8")
     assert page.startswith("<!DOCTYPE html>") and "MultiNERD NER: mistakes on the test split" in page
 
 
 @slow
-def test_a_on_the_five_types_is_scored_on_bs_gold(scored):
-    _, a = load(scored, "a")
-    _, b = load(scored, "b")
+def test_a_on_the_five_types_is_scored_on_bs_gold(learned_run):
+    _, a = load(learned_run, "a")
+    _, b = load(learned_run, "b")
     five = a["five_types"]
     assert five["gold"] == b["gold"] == "corpus/b/test"
     # B's gold holds A's entities of the five types, so each of those types scores as on A's gold.
     assert set(five["scores"]["per_type"]) <= set(TAGSETS["five"])
+    # Scores of a pipeline that learned: some type has gold entities and some of them right.
+    assert any(scores["support"] > 0 and scores["f"] > 0 for scores in five["scores"]["per_type"].values())
     for label, type_scores in five["scores"]["per_type"].items():
         assert type_scores == a["scores"]["per_type"][label]
         assert type_scores["support"] == b["scores"]["per_type"][label]["support"]

@@ -1,13 +1,10 @@
 """The CJK rule of scripts/callbacks.py: raw Chinese text tokenized into characters, as MultiNERD's Chinese
 is; text with spaces tokenized by spaCy's own rules; the rule saved with the pipeline."""
 
-import json
-import sys
-
 import spacy
 
 from callbacks import cjk_characters
-from helpers import run
+from helpers import run_code
 
 ZH = "巴拉克·奥巴马访问了北京。"
 SPACED = ["Angela Merkel besuchte 2019 die Universität in München, sagte er.",
@@ -38,5 +35,5 @@ def test_saved_pipeline_tokenizes_the_same_without_the_projects_code(tmp_path):
         "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); print(json.dumps([t.text for t in nlp(sys.argv[2])]))"
     )
     (tmp_path / "empty").mkdir()
-    result = run([sys.executable, "-c", code, tmp_path / "pipeline", ZH], cwd=tmp_path / "empty", check=True)
-    assert json.loads(result.stdout) == [t.text for t in xx_with_rule()(ZH)]
+    tokens, _ = run_code(code, tmp_path / "pipeline", ZH, cwd=tmp_path / "empty")
+    assert tokens == [t.text for t in xx_with_rule()(ZH)]
