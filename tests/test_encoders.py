@@ -1,7 +1,7 @@
 """Each encoder family that users pick, through the whole workflow: tiny random stand-ins of DistilBERT (no
-token type ids), mBERT (a multilingual WordPiece), RoBERTa (byte-level BPE), XLM-R (SentencePiece; also
-the xx run of test_multilingual.py) and XLNet (SentencePiece, its special tokens at the end), each
-`weasel run all` to wheels that load by name and tag raw text."""
+token type ids), mBERT (a multilingual WordPiece; run with --vars.lang xx), RoBERTa (byte-level BPE), XLM-R
+(SentencePiece; its xx run is test_multilingual.py's) and XLNet (SentencePiece, its special tokens at the
+end), each `weasel run all` to wheels that load by name and tag raw text."""
 
 import json
 import sys
@@ -16,6 +16,10 @@ pytestmark = pytest.mark.slow
 
 FAMILIES = [Family.distilbert, Family.mbert, Family.roberta, Family.xlmr, Family.xlnet]
 RAW = ["Paris, France.", 'Dr. Maria Rossi (born 1970) said: "It\'s over."', "  Two  spaces,\tand a tab. "]
+# Chinese as it is written, without spaces: for the pipelines of all ten languages.
+RAW_XX = [*RAW, "卡洛米拉市的居民说，北京（中国）很大。"]
+# The language each family runs with: mBERT is the multilingual WordPiece, trained for all ten.
+LANG = {Family.mbert: "xx"}
 TAG = """
 import json, sys, spacy
 nlp = spacy.load(sys.argv[1])
@@ -35,10 +39,12 @@ def family_run(request, tmp_path_factory):
     encoder = tmp_path_factory.mktemp("encoder") / family.value
     write_model(encoder, family)
     project = copy_project(tmp_path_factory.mktemp(family.value))
-    run_workflow(project, "--vars.transformer", encoder)
+    lang = LANG.get(family, "en")
+    sizes = (20, 10, 10) if lang == "xx" else (60, 20, 20)  # of each language
+    run_workflow(project, "--vars.transformer", encoder, "--vars.lang", lang, lang=lang, sizes=sizes)
     site = tmp_path_factory.mktemp("site")
-    wheels = sorted(project.glob("packages/trf/*/en_*/dist/*.whl"))
-    assert [w.name for w in wheels] == [f"en_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"]
+    wheels = sorted(project.glob(f"packages/trf/*/{lang}_*/dist/*.whl"))
+    assert [w.name for w in wheels] == [f"{lang}_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"]
     run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, *wheels], check=True)
     return family, project, site
 
@@ -46,11 +52,14 @@ def family_run(request, tmp_path_factory):
 @pytest.mark.parametrize("system", "ab")
 def test_wheel_tags_raw_text_with_exact_offsets_and_every_token_on_a_piece(family_run, tmp_path, system):
     family, _, site = family_run
-    result = run([sys.executable, "-c", TAG, f"en_multinerd_{system}", json.dumps(RAW)], cwd=tmp_path,
+    lang = LANG.get(family, "en")
+    texts = RAW_XX if lang == "xx" else RAW
+    result = run([sys.executable, "-c", TAG, f"{lang}_multinerd_{system}", json.dumps(texts)], cwd=tmp_path,
                  env={"PYTHONPATH": str(site)}, check=True)  # fmt: skip
     rows = json.loads(result.stdout.splitlines()[-1])
+    assert len(rows) == len(texts)
     assert [t for _, t, _, _ in rows[0]["tokens"]] == ["Paris", ",", "France", "."]  # raw punctuation, split
-    for text, row in zip(RAW, rows):
+    for text, row in zip(texts, rows):
         assert all(text[idx : idx + len(t)] == t for idx, t, _, _ in row["tokens"])
         unaligned = [t for _, t, is_space, pieces in row["tokens"] if not is_space and pieces == 0]
         assert not unaligned, f"{family.value}: tokens on no piece: {unaligned}"
