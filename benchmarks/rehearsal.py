@@ -28,13 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from corpus import read_docs  # noqa: E402
 from hardware import cpu_name  # noqa: E402
-from multinerd import SPLITS, hub_filename  # noqa: E402
+from multinerd import SPLITS, SYSTEMS, hub_filename  # noqa: E402
 from results import ROOT, write_section  # noqa: E402
 from safe_io import InputError, check_apart, fail  # noqa: E402
 from synthetic import sentences, write_jsonl, write_model  # noqa: E402
 
 PROJECT_FILES = ("project.yml", "configs", "scripts")
-SYSTEMS = ("a", "b")
 PIPELINE = "trf"
 # The peak learning rate a random encoder needs (docs/offline.md).
 LEARN_RATE = "0.001"

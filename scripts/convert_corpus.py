@@ -21,10 +21,9 @@ from wasabi import msg
 
 from convert import convert, skipped_note
 from corpus import SUFFIX, docbin_files, shard_path
-from multinerd import SPLITS, Tagset, expand_lang, hub_filename
+from multinerd import SPLITS, SYSTEMS, expand_lang, hub_filename
 from safe_io import Outputs, check_apart, fail, read_docbin, reports_errors
 
-SYSTEMS = {Tagset.full.value: "a", Tagset.five.value: "b"}
 DEV, DEV_SAMPLE = SPLITS["val"], "dev_sample"
 
 
@@ -49,7 +48,7 @@ def sample_indices(n: int, k: int, seed: int, lang: str) -> List[int]:
 def write_sample(corpus_dir: Path, lang: str, indices: List[int]) -> None:
     """Copy the sentences at indices of lang's dev shards into its dev-sample shards."""
     wanted = set(indices)
-    dests = {system: shard_path(corpus_dir / system, DEV_SAMPLE, lang) for system in SYSTEMS.values()}
+    dests = {system: shard_path(corpus_dir / system, DEV_SAMPLE, lang) for system in SYSTEMS}
     with Outputs(files=dests.values()) as outputs:
         for system, dest in dests.items():
             docs = read_docbin(shard_path(corpus_dir / system, DEV, lang)).get_docs(Vocab())
@@ -61,7 +60,7 @@ def write_sample(corpus_dir: Path, lang: str, indices: List[int]) -> None:
 def foreign_shards(corpus_dir: Path, langs) -> List[Path]:
     """Shards in the split folders that are not of langs: left from a run for other languages."""
     wanted = {f"{lang}{SUFFIX}" for lang in langs}
-    folders = [corpus_dir / system / split for system in SYSTEMS.values() for split in (*SPLITS.values(), DEV_SAMPLE)]
+    folders = [corpus_dir / system / split for system in SYSTEMS for split in (*SPLITS.values(), DEV_SAMPLE)]
     return [path for folder in folders if folder.is_dir() for path in docbin_files(folder) if path.name not in wanted]
 
 
@@ -90,7 +89,7 @@ def main(
     dev_sizes: Dict[str, int] = {}
     for (each, split), path in inputs.items():
         name = SPLITS[split]
-        outputs = {tagset: shard_path(corpus_dir / system, name, each) for tagset, system in SYSTEMS.items()}
+        outputs = {tagset: shard_path(corpus_dir / system, name, each) for system, tagset in SYSTEMS.items()}
         result = convert(input_path=path, outputs=outputs, lang=each)
         entities = {tagset: sum(c.values()) for tagset, c in result.entities.items()}
         msg.good(
