@@ -3,7 +3,8 @@
     python scripts/convert.py INPUT OUTPUT_A OUTPUT_B [--lang en]
 
 Reads INPUT once and writes system A's DocBin (all 15 types) to OUTPUT_A and system B's (five
-types, the others O) to OUTPUT_B: both appear at the end, or neither does. An empty sentence (no tokens) is
+types, the others O) to OUTPUT_B: both appear at the end, or neither does. Each Doc's text is its tokens
+spaced as raw text would be (scripts/detokenize.py: "Paris, France.", Chinese without spaces). An empty sentence (no tokens) is
 no Doc, and with --lang, a line of another language is none either: both are skipped and counted.
 """
 
@@ -19,7 +20,8 @@ from spacy.vocab import Vocab
 from tqdm import tqdm
 from wasabi import msg
 
-from multinerd import TAGS, TAGSETS, UNSPACED_LANGS, iob_spans, keep_types
+from detokenize import spaces
+from multinerd import TAGS, TAGSETS, iob_spans, keep_types
 from safe_io import InputError, Outputs, fail, one_line, reports_errors
 
 
@@ -44,11 +46,12 @@ def _check_tokens(tokens: list, where: str) -> None:
 
 def read_sentences(
     path: Path, lang: Optional[str], other_langs: Optional[Counter] = None
-) -> Iterator[Tuple[List[str], List[str]]]:
-    """Yield (tokens, IOB tags) per line of a hub-format JSONL file, streaming; InputError at a bad line.
+) -> Iterator[Tuple[List[str], List[str], Optional[str]]]:
+    """Yield (tokens, IOB tags, language) per line of a hub-format JSONL file, streaming; InputError at a bad
+    line. The language is the line's 'lang', else `lang`.
 
     Lines whose 'lang' differs from `lang` are skipped, and counted by their 'lang' in other_langs if
-    given; a line without 'lang' is kept. An empty sentence yields ([], []).
+    given; a line without 'lang' is kept. An empty sentence yields ([], [], language).
     """
     with (
         path.open("rb") as file,
@@ -77,7 +80,8 @@ def read_sentences(
             for tag_id in tag_ids:
                 if type(tag_id) is not int or not 0 <= tag_id < len(TAGS):
                     raise InputError(f"{where}: unknown tag id {tag_id!r:.40} (valid: 0-{len(TAGS) - 1})")
-            yield tokens, [TAGS[tag_id] for tag_id in tag_ids]
+            line_lang = record.get("lang", lang)
+            yield tokens, [TAGS[tag_id] for tag_id in tag_ids], line_lang if isinstance(line_lang, str) else None
 
 
 @dataclass
@@ -101,14 +105,14 @@ def convert(*, input_path: Path, outputs: Dict[str, Path], lang: Optional[str]) 
         vocab = Vocab()
         doc_bins = {tagset: DocBin(attrs=["ENT_IOB", "ENT_TYPE"]) for tagset in outputs}
         result = Converted(entities={tagset: Counter() for tagset in outputs})
-        spaced = lang not in UNSPACED_LANGS
-        for tokens, tags in read_sentences(input_path, lang, result.other_langs):
+        for tokens, tags, line_lang in read_sentences(input_path, lang, result.other_langs):
             if not tokens:
                 result.empty += 1
                 continue
             spans = iob_spans(tags)
             for tagset, doc_bin in doc_bins.items():
-                doc = Doc(vocab, words=tokens, spaces=[spaced] * (len(tokens) - 1) + [False])
+                # Spaced as raw text is ("Paris, France."), the text users will tag (benchmarks/spacing.py).
+                doc = Doc(vocab, words=tokens, spaces=spaces(tokens, line_lang))
                 kept = keep_types(spans, tagset)
                 # Every token outside the kept spans is O: sentences without entities teach precision.
                 doc.set_ents([Span(doc, start, end, label) for start, end, label in kept], default="outside")

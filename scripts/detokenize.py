@@ -5,7 +5,7 @@ writer produces, and an encoder whose pieces carry the space before a word (byte
 would see pieces such as " ," that raw text ("Paris, France.") never has.
 """
 
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from multinerd import UNSPACED_LANGS
 
@@ -18,7 +18,7 @@ FRENCH_SPACED = {";", ":", "!", "?"}
 ENGLISH_CLITICS = {"'s", "'S", "'re", "'ve", "'ll", "'d", "'m", "n't", "N'T"}
 
 
-def spaces(tokens: Sequence[str], lang: str) -> List[bool]:
+def spaces(tokens: Sequence[str], lang: Optional[str]) -> List[bool]:
     """For each token, whether raw text in lang has a space after it (never after the last)."""
     if lang in UNSPACED_LANGS or not tokens:
         return [False] * len(tokens)

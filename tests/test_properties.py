@@ -74,7 +74,7 @@ def test_convert_reader_yields_the_good_sentences_or_stops_at_the_first_bad_line
         assert first_bad is not None and str(err).startswith(f"{path}:{first_bad}: ")
     else:
         assert first_bad is None
-        assert read == [([t for t, _ in v], [g for _, g in v]) for kind, v in lines if kind == "good"]
+        assert read == [([t for t, _ in v], [g for _, g in v], None) for kind, v in lines if kind == "good"]
 
 
 def tsv_lines(pairs, index: bool):
