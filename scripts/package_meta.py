@@ -13,7 +13,15 @@ from typing import Optional
 import typer
 
 from confidence import BINS
-from multinerd import ENTITY_TYPES, HUB_DATASET, LICENSE, MULTI_LANG, TAGSETS, Tagset, expand_lang
+from multinerd import (
+    ENTITY_TYPES,
+    HUB_DATASET,
+    LICENSE,
+    MULTI_LANG,
+    TAGSETS,
+    Tagset,
+    expand_lang,
+)
 from safe_io import Outputs, read_json, reports_errors, write_json
 
 SYSTEMS = {
@@ -35,7 +43,12 @@ def performance(scores: dict, seqeval: dict) -> dict:
     result["seqeval_per_type"] = seqeval["scores"]["per_type"]
     result["seqeval_per_lang"] = seqeval["scores"].get("per_lang", {})
     if "five_types" in seqeval:
-        result.update({f"five_types_seqeval_{key}": seqeval["five_types"]["scores"][key] for key in SEQEVAL_KEYS})
+        result.update(
+            {
+                f"five_types_seqeval_{key}": seqeval["five_types"]["scores"][key]
+                for key in SEQEVAL_KEYS
+            }
+        )
     return result
 
 
@@ -43,14 +56,19 @@ def entity_scores(confidence: Optional[dict]) -> dict:
     """What ent._.score is, and how well it predicted a right entity on the test split."""
     return {
         "method": "the probability of the entity's NER actions, each a softmax of the NER's scores over the "
-        "valid actions (scripts/entity_scores.py)",
+        "valid actions, divided by a temperature fitted on the dev sample (scripts/entity_scores.py, "
+        "scripts/calibrate.py)",
         "expected_calibration_error": None if confidence is None else confidence["ece"],
         "calibration_bins": BINS,
     }
 
 
 def trained_on(lang: str) -> str:
-    return f"all ten languages: {', '.join(expand_lang(lang))}" if lang == MULTI_LANG else lang
+    return (
+        f"all ten languages: {', '.join(expand_lang(lang))}"
+        if lang == MULTI_LANG
+        else lang
+    )
 
 
 def notes(seqeval: dict) -> str:
@@ -73,18 +91,34 @@ def notes(seqeval: dict) -> str:
 
 @reports_errors
 def main(
-    scores_path: Path = typer.Argument(..., help="Test scores JSON from spacy evaluate"),
+    scores_path: Path = typer.Argument(
+        ..., help="Test scores JSON from spacy evaluate"
+    ),
     seqeval_path: Path = typer.Argument(..., help="Test scores JSON from score.py"),
     output_path: Path = typer.Argument(..., help="meta.json to write"),
-    tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
-    name: str = typer.Option(..., "--name", help="Package name without the lang prefix, e.g. multinerd_a"),
-    pipeline: str = typer.Option(..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"),
+    tagset: Tagset = typer.Option(
+        ..., "--tagset", help="full (system A) or five (system B)"
+    ),
+    name: str = typer.Option(
+        ..., "--name", help="Package name without the lang prefix, e.g. multinerd_a"
+    ),
+    pipeline: str = typer.Option(
+        ..., "--pipeline", help=f"Pipeline variant: {', '.join(NAME_SUFFIXES)}"
+    ),
 ):
     """Write the package meta for a trained MultiNERD pipeline."""
     outputs = Outputs(files=[output_path], inputs=[scores_path, seqeval_path])
     scores = read_json(scores_path, SCORE_KEYS)
-    seqeval = read_json(seqeval_path, ("lang", "sentences", "transformer", "scores.per_type",
-                                       *(f"scores.{key}" for key in SEQEVAL_KEYS)))  # fmt: skip
+    seqeval = read_json(
+        seqeval_path,
+        (
+            "lang",
+            "sentences",
+            "transformer",
+            "scores.per_type",
+            *(f"scores.{key}" for key in SEQEVAL_KEYS),
+        ),
+    )
     labels = TAGSETS[tagset.value]
     meta = {
         "name": name + NAME_SUFFIXES[pipeline],
