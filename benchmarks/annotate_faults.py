@@ -35,7 +35,11 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def counters() -> Dict[str, float]:
     """This process's minor page faults and user and system CPU seconds so far."""
     fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-    return {"faults": int(fields[7]), "user": int(fields[11]) / TICKS, "system": int(fields[12]) / TICKS}
+    return {
+        "faults": int(fields[7]),
+        "user": int(fields[11]) / TICKS,
+        "system": int(fields[12]) / TICKS,
+    }
 
 
 def since(start: Dict[str, float], docs: int) -> Dict[str, float]:
@@ -53,18 +57,31 @@ class ProbedAnnotator(annotate_script.Annotator):
             self.start, self.docs = counters(), 0
         annotations = super().__call__(block)
         self.docs += len(block)
-        Path(self.probe_dir, f"{os.getpid()}.json").write_text(json.dumps(since(self.start, self.docs)))
+        Path(self.probe_dir, f"{os.getpid()}.json").write_text(
+            json.dumps(since(self.start, self.docs))
+        )
         return annotations
 
 
 def worker_counters(
-    source: Path, model: str, batch_size: int, worker_env: Dict[str, str], probe_dir: Path
+    source: Path,
+    model: str,
+    batch_size: int,
+    worker_env: Dict[str, str],
+    probe_dir: Path,
 ) -> Dict[str, float]:
     """The counters of one annotate job's single worker, run with worker_env."""
     probe_dir.mkdir()
     ProbedAnnotator.probe_dir = str(probe_dir)
     annotate_script.Annotator, annotate_script.WORKER_ENV = ProbedAnnotator, worker_env
-    annotate_script.annotate([source], source.parent, model, probe_dir / "out", ".parquet", batch_size=batch_size)
+    annotate_script.annotate(
+        [source],
+        source.parent,
+        model,
+        probe_dir / "out",
+        ".parquet",
+        batch_size=batch_size,
+    )
     (probe,) = probe_dir.glob("*.json")
     return json.loads(probe.read_text())
 
@@ -78,15 +95,21 @@ def plain_counters(nlp, texts: List[str], batch_size: int) -> Dict[str, float]:
 
 def row(name: str, counts: Dict[str, float]) -> str:
     per_doc = {key: value / counts["docs"] for key, value in counts.items()}
-    return (f"| {name} | {counts['docs']:,} | {per_doc['faults']:,.1f} | {per_doc['user'] * 1000:.2f} "
-            f"| {per_doc['system'] * 1000:.2f} |")  # fmt: skip
+    return (
+        f"| {name} | {counts['docs']:,} | {per_doc['faults']:,.1f} | {per_doc['user'] * 1000:.2f} "
+        f"| {per_doc['system'] * 1000:.2f} |"
+    )
 
 
 def main(
-    model: str = typer.Argument(..., help="An installed pipeline package or a pipeline folder"),
+    model: str = typer.Argument(
+        ..., help="An installed pipeline package or a pipeline folder"
+    ),
     n_docs: int = typer.Option(10000, "--docs", min=1, help="Documents in each run"),
     batch_size: int = typer.Option(64, min=1, help="Documents per nlp.pipe batch"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"),
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"
+    ),
 ):
     """Measure page faults and CPU a document: a plain loop here, and annotate's worker with and without WORKER_ENV."""
     try:
@@ -99,12 +122,36 @@ def main(
     nlp = spacy.load(to_load)
     with tempfile.TemporaryDirectory() as tmp:
         source = write_jsonl(Path(tmp) / "docs.jsonl", texts)
-        runs = [("plain `nlp.pipe` loop in this process, before", plain_counters(nlp, texts, batch_size))]
+        runs = [
+            (
+                "plain `nlp.pipe` loop in this process, before",
+                plain_counters(nlp, texts, batch_size),
+            )
+        ]
         start_local_ray()
-        for name, env in (("annotate's worker, with WORKER_ENV", worker_env), ("annotate's worker, without it", {})):
-            runs.append((name, worker_counters(source, to_load, batch_size, env, Path(tmp) / f"probe-{len(runs)}")))
+        for name, env in (
+            ("annotate's worker, with WORKER_ENV", worker_env),
+            ("annotate's worker, without it", {}),
+        ):
+            runs.append(
+                (
+                    name,
+                    worker_counters(
+                        source,
+                        to_load,
+                        batch_size,
+                        env,
+                        Path(tmp) / f"probe-{len(runs)}",
+                    ),
+                )
+            )
         ray.shutdown()
-        runs.append(("plain `nlp.pipe` loop in this process, after", plain_counters(nlp, texts, batch_size)))
+        runs.append(
+            (
+                "plain `nlp.pipe` loop in this process, after",
+                plain_counters(nlp, texts, batch_size),
+            )
+        )
     lines = [
         "## Page faults in annotate's workers (benchmarks/annotate_faults.py)",
         "",

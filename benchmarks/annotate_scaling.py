@@ -54,23 +54,39 @@ def installed(package: str) -> str:
 
 
 def write_jsonl(path: Path, texts: List[str]) -> Path:
-    path.write_text("".join(json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(texts)))
+    path.write_text(
+        "".join(
+            json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(texts)
+        )
+    )
     return path
 
 
 def start_local_ray() -> None:
     """Start Ray here, without progress bars; its local workers import annotate from scripts/."""
     # Ray's local workers inherit this environment: they unpickle annotate's classes by importing it.
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")])
+    )
     ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
     ray.data.DataContext.get_current().enable_progress_bars = False
 
 
-def time_annotate(source: Path, model: str, workers: int, batch_size: int, n_docs: int) -> float:
+def time_annotate(
+    source: Path, model: str, workers: int, batch_size: int, n_docs: int
+) -> float:
     """Seconds of one annotate job on source, checked to give n_docs rows without errors."""
     output = source.with_name(f"{source.stem}-{workers}")
     start = perf_counter()
-    counts = annotate([source], source.parent, model, output, ".parquet", batch_size=batch_size, workers=workers)
+    counts = annotate(
+        [source],
+        source.parent,
+        model,
+        output,
+        ".parquet",
+        batch_size=batch_size,
+        workers=workers,
+    )
     seconds = perf_counter() - start
     if (counts["documents"], counts["error_rows"]) != (n_docs, 0):
         fail(f"annotate with {workers} workers lost documents or gave error rows")
@@ -85,19 +101,33 @@ def time_plain(nlp, texts: List[str], batch_size: int) -> float:
     return perf_counter() - start
 
 
-def row(name: str, seconds: float, n_docs: int = 0, n_words: int = 0, plain_seconds: float = 0) -> str:
+def row(
+    name: str,
+    seconds: float,
+    n_docs: int = 0,
+    n_words: int = 0,
+    plain_seconds: float = 0,
+) -> str:
     if not n_docs:
         return f"| {name} | {seconds:.1f} | | | |"
     if seconds <= 0:  # a corpus too small to outlast the fixed cost
         return f"| {name} | {seconds:.1f} | n/a | n/a | n/a |"
-    return (f"| {name} | {seconds:.1f} | {n_docs / seconds:,.0f} | {n_words / seconds:,.0f} "
-            f"| {plain_seconds / seconds:.2f} |")  # fmt: skip
+    return (
+        f"| {name} | {seconds:.1f} | {n_docs / seconds:,.0f} | {n_words / seconds:,.0f} "
+        f"| {plain_seconds / seconds:.2f} |"
+    )
 
 
 def main(
-    model: str = typer.Argument(..., help="An installed pipeline package or a pipeline folder"),
-    n_docs: int = typer.Option(2000, "--docs", min=1, help="Documents to annotate in each run"),
-    batch_size: int = typer.Option(64, min=1, help="Documents per batch, for nlp.pipe and for annotate"),
+    model: str = typer.Argument(
+        ..., help="An installed pipeline package or a pipeline folder"
+    ),
+    n_docs: int = typer.Option(
+        2000, "--docs", min=1, help="Documents to annotate in each run"
+    ),
+    batch_size: int = typer.Option(
+        64, min=1, help="Documents per batch, for nlp.pipe and for annotate"
+    ),
 ):
     """Time a plain nlp.pipe loop, Ray's start-up, and annotate with 1 and 2 workers; print a Markdown table."""
     to_load = model_to_load(model)
@@ -111,9 +141,14 @@ def main(
         nlp = spacy.load(to_load)
         load_seconds = perf_counter() - start
         plain_seconds = [time_plain(nlp, texts, batch_size)]
-        torch_threads = sys.modules["torch"].get_num_threads() if "torch" in sys.modules else "no"
+        torch_threads = (
+            sys.modules["torch"].get_num_threads() if "torch" in sys.modules else "no"
+        )
 
-        print(f"Plain loop done in {plain_seconds[0]:.1f} s; starting Ray", file=sys.stderr)
+        print(
+            f"Plain loop done in {plain_seconds[0]:.1f} s; starting Ray",
+            file=sys.stderr,
+        )
         start = perf_counter()
         start_local_ray()
         ray.get(ray.remote(noop).remote())
@@ -147,10 +182,31 @@ def main(
         name = f"annotate, {workers} worker{'s' if workers > 1 else ''}"
         plain = (before + after) / 2
         lines += [
-            row(f"{name}: fixed cost (a one-document job: start the workers, `spacy.load` in each)", fixed),
-            row(f"{name}: {n_docs:,} documents, end to end", seconds, n_docs, n_words, plain),
-            row(f"{name}: {n_docs:,} documents, less the fixed cost", seconds - fixed, n_docs, n_words, plain),
-            row(f"plain: `nlp.pipe` loop, one process, after the {workers}-worker job", after, n_docs, n_words, after),
+            row(
+                f"{name}: fixed cost (a one-document job: start the workers, `spacy.load` in each)",
+                fixed,
+            ),
+            row(
+                f"{name}: {n_docs:,} documents, end to end",
+                seconds,
+                n_docs,
+                n_words,
+                plain,
+            ),
+            row(
+                f"{name}: {n_docs:,} documents, less the fixed cost",
+                seconds - fixed,
+                n_docs,
+                n_words,
+                plain,
+            ),
+            row(
+                f"plain: `nlp.pipe` loop, one process, after the {workers}-worker job",
+                after,
+                n_docs,
+                n_words,
+                after,
+            ),
         ]
     lines += [
         "",

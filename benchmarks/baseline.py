@@ -6,7 +6,11 @@ from time import perf_counter
 from typing import Callable, Iterator, Optional, Sequence, Tuple
 
 import torch
-from transformers import AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification
+from transformers import (
+    AutoModelForTokenClassification,
+    AutoTokenizer,
+    DataCollatorForTokenClassification,
+)
 
 from multinerd import TAG_IDS, TAGS
 from throughput_data import SEED, Sentence
@@ -24,8 +28,14 @@ def autocast_dtype(gpu: bool) -> Optional[torch.dtype]:
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def train_baseline(model_dir: Path, sentences: Sequence[Sentence], device: torch.device, warmup_steps: int,
-                   steps: int, sync: Callable) -> Tuple[float, float]:  # fmt: skip
+def train_baseline(
+    model_dir: Path,
+    sentences: Sequence[Sentence],
+    device: torch.device,
+    warmup_steps: int,
+    steps: int,
+    sync: Callable,
+) -> Tuple[float, float]:
     """Fine-tune AutoModelForTokenClassification; returns time_steps' figures.
 
     Batches of BASELINE_BATCH shuffled sentences, padded to their longest; each word's label on its
@@ -38,11 +48,17 @@ def train_baseline(model_dir: Path, sentences: Sequence[Sentence], device: torch
         previous = None
         labels = []
         for word_id in encoding.word_ids():
-            labels.append(-100 if word_id is None or word_id == previous else TAG_IDS[tags[word_id]])
+            labels.append(
+                -100
+                if word_id is None or word_id == previous
+                else TAG_IDS[tags[word_id]]
+            )
             previous = word_id
         features.append({**encoding, "labels": labels})
     collate = DataCollatorForTokenClassification(tokenizer)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, num_labels=len(TAGS)).to(device)
+    model = AutoModelForTokenClassification.from_pretrained(
+        model_dir, num_labels=len(TAGS)
+    ).to(device)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=BASELINE_LEARN_RATE)
     dtype = autocast_dtype(device.type == "cuda")
@@ -55,7 +71,10 @@ def train_baseline(model_dir: Path, sentences: Sequence[Sentence], device: torch
             rng.shuffle(order)
             for start in range(0, len(order), BASELINE_BATCH):
                 batch = order[start : start + BASELINE_BATCH]
-                inputs = {k: v.to(device) for k, v in collate([features[i] for i in batch]).items()}
+                inputs = {
+                    k: v.to(device)
+                    for k, v in collate([features[i] for i in batch]).items()
+                }
                 with torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
                     loss = model(**inputs).loss
                 scaler.scale(loss).backward()
@@ -67,22 +86,40 @@ def train_baseline(model_dir: Path, sentences: Sequence[Sentence], device: torch
     return time_steps(step_words(), warmup_steps, steps, sync)
 
 
-def infer_baseline(model_dir: Path, sentences: Sequence[Sentence], batch_size: int, device: torch.device,
-                   sync: Callable) -> float:  # fmt: skip
+def infer_baseline(
+    model_dir: Path,
+    sentences: Sequence[Sentence],
+    batch_size: int,
+    device: torch.device,
+    sync: Callable,
+) -> float:
     """Words/s of the forward pass + argmax over pre-tokenized padded batches, after one untimed batch."""
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     batches = [
-        tokenizer([words for words, _ in sentences[i : i + batch_size]], is_split_into_words=True,
-                  padding=True, return_tensors="pt")
+        tokenizer(
+            [words for words, _ in sentences[i : i + batch_size]],
+            is_split_into_words=True,
+            padding=True,
+            return_tensors="pt",
+        )
         for i in range(0, len(sentences), batch_size)
-    ]  # fmt: skip
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, num_labels=len(TAGS)).to(device)
+    ]
+    model = AutoModelForTokenClassification.from_pretrained(
+        model_dir, num_labels=len(TAGS)
+    ).to(device)
     model.eval()
     dtype = autocast_dtype(device.type == "cuda")
 
     def predict(batch) -> torch.Tensor:
-        with torch.inference_mode(), torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
-            return model(**{k: v.to(device) for k, v in batch.items()}).logits.argmax(-1).cpu()
+        with (
+            torch.inference_mode(),
+            torch.autocast("cuda", dtype=dtype, enabled=dtype is not None),
+        ):
+            return (
+                model(**{k: v.to(device) for k, v in batch.items()})
+                .logits.argmax(-1)
+                .cpu()
+            )
 
     predict(batches[0])
     sync()

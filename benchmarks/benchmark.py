@@ -27,7 +27,13 @@ from transformers.utils import logging as transformers_logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from baseline import BASELINE_BATCH, BASELINE_LEARN_RATE, autocast_dtype, infer_baseline, train_baseline  # noqa: E402
+from baseline import (
+    BASELINE_BATCH,
+    BASELINE_LEARN_RATE,
+    autocast_dtype,
+    infer_baseline,
+    train_baseline,
+)  # noqa: E402
 from hardware import cpu_name, gpu_name  # noqa: E402
 from ours import MIXED_PRECISION, component_speeds, infer_pipeline, train_pipeline  # noqa: E402
 from results import ROOT, write_section  # noqa: E402
@@ -65,21 +71,49 @@ def parse_variant(text: str) -> Dict[str, Any]:
         section = config
         for part in sections:
             section = section.get(part, {}) if isinstance(section, dict) else {}
-        if not isinstance(section, dict) or name not in section or isinstance(section[name], dict):
-            fail(f"--variant {text!r}: {key} is not a setting of {CONFIG.relative_to(ROOT)}")
+        if (
+            not isinstance(section, dict)
+            or name not in section
+            or isinstance(section[name], dict)
+        ):
+            fail(
+                f"--variant {text!r}: {key} is not a setting of {CONFIG.relative_to(ROOT)}"
+            )
     return overrides
 
 
 def main(
-    size: Size = typer.Option(Size.base, "--size", help="Encoder: base (bert-base-cased's size) or tiny (smoke runs)"),
+    size: Size = typer.Option(
+        Size.base,
+        "--size",
+        help="Encoder: base (bert-base-cased's size) or tiny (smoke runs)",
+    ),
     gpu_id: int = typer.Option(0, "--gpu-id", help="GPU to measure on; -1 for the CPU"),
-    n_sentences: int = typer.Option(5000, "--sentences", help="Synthetic sentences to train on and to run inference on"),
-    cpu_sentences: int = typer.Option(500, "--cpu-sentences", help="Of those, how many nlp.pipe runs on the CPU (GPU runs)"),
-    warmup_steps: int = typer.Option(10, "--warmup-steps", help="Untimed training steps before the timed ones"),
+    n_sentences: int = typer.Option(
+        5000,
+        "--sentences",
+        help="Synthetic sentences to train on and to run inference on",
+    ),
+    cpu_sentences: int = typer.Option(
+        500,
+        "--cpu-sentences",
+        help="Of those, how many nlp.pipe runs on the CPU (GPU runs)",
+    ),
+    warmup_steps: int = typer.Option(
+        10, "--warmup-steps", help="Untimed training steps before the timed ones"
+    ),
     steps: int = typer.Option(100, "--steps", help="Timed training steps"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to put the report into"),
-    variants: List[str] = typer.Option([], "--variant", help='Also measure ours with these overrides of the config, e.g. "training.batcher.size=4000 nlp.batch_size=128"; repeatable'),
-):  # fmt: skip
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md",
+        "--output",
+        help="Markdown file to put the report into",
+    ),
+    variants: List[str] = typer.Option(
+        [],
+        "--variant",
+        help='Also measure ours with these overrides of the config, e.g. "training.batcher.size=4000 nlp.batch_size=128"; repeatable',
+    ),
+):
     """Compare our pipeline's training and inference words/s with a plain Transformers baseline."""
     variant_overrides = {text: parse_variant(text) for text in variants}
     transformers_logging.set_verbosity_error()
@@ -91,8 +125,16 @@ def main(
     infer_batch = load_config(CONFIG)["nlp"]["batch_size"]
     sentences, pieces = synthetic_corpus(n_sentences)
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir, train_path, pipeline_dir = Path(tmp, "bert"), Path(tmp, "train.spacy"), Path(tmp, "pipeline")
-        paths = {"paths.train": str(train_path), "paths.dev": str(train_path), "paths.transformer": str(model_dir)}
+        model_dir, train_path, pipeline_dir = (
+            Path(tmp, "bert"),
+            Path(tmp, "train.spacy"),
+            Path(tmp, "pipeline"),
+        )
+        paths = {
+            "paths.train": str(train_path),
+            "paths.dev": str(train_path),
+            "paths.transformer": str(model_dir),
+        }
         if size == Size.tiny:
             write_bert(model_dir, pieces, **TINY_BERT)
         else:
@@ -104,7 +146,15 @@ def main(
         def measure_ours(overrides: Dict[str, Any], output_dir: Path) -> Figures:
             return measure_system(
                 gpu,
-                lambda: train_pipeline(CONFIG, {**paths, **overrides}, output_dir, gpu_id, warmup_steps, steps, sync),
+                lambda: train_pipeline(
+                    CONFIG,
+                    {**paths, **overrides},
+                    output_dir,
+                    gpu_id,
+                    warmup_steps,
+                    steps,
+                    sync,
+                ),
                 lambda: infer_pipeline(output_dir, sentences, sync, load_overrides),
             )
 
@@ -112,29 +162,45 @@ def main(
         ours = measure_ours({}, pipeline_dir)
         baseline = measure_system(
             gpu,
-            lambda: train_baseline(model_dir, sentences, device, warmup_steps, steps, sync),
+            lambda: train_baseline(
+                model_dir, sentences, device, warmup_steps, steps, sync
+            ),
             lambda: infer_baseline(model_dir, sentences, infer_batch, device, sync),
         )
         components = component_speeds(pipeline_dir, sentences, sync, load_overrides)
         measured_variants = {"the config as it is": ours}
         for i, (text, overrides) in enumerate(variant_overrides.items()):
             print(f"Training and inference of ours with {text}", file=sys.stderr)
-            measured_variants[f"`{text}`"] = measure_ours(overrides, Path(tmp, f"variant{i}"))
+            measured_variants[f"`{text}`"] = measure_ours(
+                overrides, Path(tmp, f"variant{i}")
+            )
         if gpu:
             require_cpu()
-            ours_cpu = infer_pipeline(pipeline_dir, sentences[:cpu_sentences], lambda: None, {})
+            ours_cpu = infer_pipeline(
+                pipeline_dir, sentences[:cpu_sentences], lambda: None, {}
+            )
         else:
             ours_cpu = ours.inference
         encoder = AutoConfig.from_pretrained(model_dir)
         corpus = describe_corpus(sentences, model_dir)
     where = "GPU" if gpu else "CPU"
     variant_args = "".join(f' --variant "{text}"' for text in variants)
-    precisions = {None: "fp32", torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast + GradScaler"}
-    lines = [f"## Throughput: our pipeline vs. Transformers token classification ({size.value} encoder, {where})", ""]
+    precisions = {
+        None: "fp32",
+        torch.bfloat16: "bf16 autocast",
+        torch.float16: "fp16 autocast + GradScaler",
+    }
+    lines = [
+        f"## Throughput: our pipeline vs. Transformers token classification ({size.value} encoder, {where})",
+        "",
+    ]
     if size == Size.tiny:
-        lines += ["A run of the tiny test encoder: its transformer costs next to nothing, so the totals and "
-                  "ratios say nothing about our speed with a real encoder. The ner row still shows what NER "
-                  "decoding costs, which runs on the CPU whatever the device.", ""]  # fmt: skip
+        lines += [
+            "A run of the tiny test encoder: its transformer costs next to nothing, so the totals and "
+            "ratios say nothing about our speed with a real encoder. The ner row still shows what NER "
+            "decoding costs, which runs on the CPU whatever the device.",
+            "",
+        ]
     lines += table(ours, baseline, ours_cpu, components) + [
         "",
         f"- Command: `python benchmarks/benchmark.py --size {size.value} --gpu-id {gpu_id} --sentences "
@@ -161,11 +227,16 @@ def main(
         f"CPU row: {f'nlp.pipe on the CPU over {len(sentences[:cpu_sentences])} sentences' if gpu else 'the inference row'}",
         "- Peak GPU memory: torch.cuda.max_memory_allocated, reset before each phase; spaCy's CuPy arrays "
         "count too (gpu_allocator = pytorch)",
-    ]  # fmt: skip
+    ]
     if variants:
-        lines += ["", "### Variants of our config", "",
-                  "Ours trained and run again with each variant's overrides of configs/trf.cfg, as above; "
-                  "the ratios are to the baseline above.", ""] + variants_table(measured_variants, baseline)  # fmt: skip
+        lines += [
+            "",
+            "### Variants of our config",
+            "",
+            "Ours trained and run again with each variant's overrides of configs/trf.cfg, as above; "
+            "the ratios are to the baseline above.",
+            "",
+        ] + variants_table(measured_variants, baseline)
     report = "\n".join(lines)
     print(report)
     write_section(output, f"throughput-{size.value}-{where.lower()}", report)

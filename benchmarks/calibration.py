@@ -35,7 +35,14 @@ def tag(nlp, golds: List[Doc]) -> Tuple[List[Doc], float]:
     """The predicted docs of golds' tokens, and the best words/s of three passes."""
     best = 0.0
     for _ in range(3):
-        inputs = [Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g]) for g in golds]
+        inputs = [
+            Doc(
+                nlp.vocab,
+                words=[t.text for t in g],
+                spaces=[bool(t.whitespace_) for t in g],
+            )
+            for g in golds
+        ]
         start = perf_counter()
         docs = list(nlp.pipe(inputs))
         best = max(best, sum(len(d) for d in docs) / (perf_counter() - start))
@@ -57,16 +64,28 @@ def measure(golds: List[Doc], docs: List[Doc]) -> Dict[str, float]:
             confidence.add(truth, scored)
     f = 2 * right / (predicted + gold) if predicted + gold else 0.0
     scores = [score for score, _ in confidence.scored]
-    return {"f": f, "ece": confidence.calibration_error() if scores else None, "entities": predicted,
-            "mean_score": sum(scores) / len(scores) if scores else None}  # fmt: skip
+    return {
+        "f": f,
+        "ece": confidence.calibration_error() if scores else None,
+        "entities": predicted,
+        "mean_score": sum(scores) / len(scores) if scores else None,
+    }
 
 
 def main(
-    model: Path = typer.Argument(..., help="Trained pipeline folder with the entity_scores component"),
+    model: Path = typer.Argument(
+        ..., help="Trained pipeline folder with the entity_scores component"
+    ),
     gold_path: Path = typer.Argument(..., help="Test DocBin, or a folder of them"),
-    temperatures: str = typer.Option("1,1.5,2", help="entity_scores temperatures to compare, comma-separated"),
-    name: str = typer.Option("", help="Name of this measurement in RESULTS.md (default: the model folder)"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"),
+    temperatures: str = typer.Option(
+        "1,1.5,2", help="entity_scores temperatures to compare, comma-separated"
+    ),
+    name: str = typer.Option(
+        "", help="Name of this measurement in RESULTS.md (default: the model folder)"
+    ),
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"
+    ),
 ):
     """Compare ways of scoring entities: F, calibration error and speed against the greedy NER."""
     try:
@@ -74,29 +93,37 @@ def main(
     except InputError as err:
         fail(str(err))
     nlp = spacy.load(model)
-    if "entity_scores" not in nlp.pipe_names:  # a pipeline trained before the configs had it
+    if (
+        "entity_scores" not in nlp.pipe_names
+    ):  # a pipeline trained before the configs had it
         nlp.add_pipe("entity_scores")
     golds = [doc for _, doc in read_docs(gold_path, nlp.vocab)]
     with nlp.select_pipes(disable=["entity_scores"]):
         greedy_docs, greedy_speed = tag(nlp, golds)
     greedy = measure(golds, greedy_docs)
-    rows = [f"| NER alone, no score | {100 * greedy['f']:.2f} | – | – | {greedy_speed:,.0f} | 1.00 |"]
+    rows = [
+        f"| NER alone, no score | {100 * greedy['f']:.2f} | – | – | {greedy_speed:,.0f} | 1.00 |"
+    ]
     for temperature in (float(t) for t in temperatures.split(",")):
         nlp.get_pipe("entity_scores").temperature = temperature
         docs, speed = tag(nlp, golds)
         result = measure(golds, docs)
-        rows.append(f"| action softmax, temperature {temperature:g} | {100 * result['f']:.2f} | {result['ece']:.3f} | "
-                    f"{result['mean_score']:.3f} | {speed:,.0f} | {speed / greedy_speed:.2f} |")  # fmt: skip
-    report = "\n".join([
-        f"### calibration.py: {name or model}",
-        "",
-        f"`python benchmarks/calibration.py {model} {gold_path} --temperatures {temperatures}`; {len(golds):,} "
-        f"sentences of {gold_path.name}, {greedy['entities']:,} predicted entities; {cpu_name()}.",
-        "",
-        "| method | entity F | ECE (10 bins) | mean score | words/s | speed vs. greedy |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-        *rows,
-    ])  # fmt: skip
+        rows.append(
+            f"| action softmax, temperature {temperature:g} | {100 * result['f']:.2f} | {result['ece']:.3f} | "
+            f"{result['mean_score']:.3f} | {speed:,.0f} | {speed / greedy_speed:.2f} |"
+        )
+    report = "\n".join(
+        [
+            f"### calibration.py: {name or model}",
+            "",
+            f"`python benchmarks/calibration.py {model} {gold_path} --temperatures {temperatures}`; {len(golds):,} "
+            f"sentences of {gold_path.name}, {greedy['entities']:,} predicted entities; {cpu_name()}.",
+            "",
+            "| method | entity F | ECE (10 bins) | mean score | words/s | speed vs. greedy |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            *rows,
+        ]
+    )
     print(report)
     write_section(output, f"entity-scores-{name or model.name}", report)
 

@@ -36,7 +36,9 @@ def boundaries_inside_pieces(model_dir: Path, n_sentences: int) -> Dict[str, int
         tokens = record["tokens"]
         starts = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens) + 1)]
         text = "".join(tokens)
-        pieces = tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)["offset_mapping"]
+        pieces = tokenizer(text, return_offsets_mapping=True, add_special_tokens=False)[
+            "offset_mapping"
+        ]
         for start, end, _ in iob_spans([TAGS[tag] for tag in record["ner_tags"]]):
             for boundary in (starts[start], starts[end]):
                 total += 1
@@ -45,8 +47,12 @@ def boundaries_inside_pieces(model_dir: Path, n_sentences: int) -> Dict[str, int
 
 
 def main(
-    n_sentences: int = typer.Option(2000, "--sentences", help="Generated Chinese test sentences"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"),
+    n_sentences: int = typer.Option(
+        2000, "--sentences", help="Generated Chinese test sentences"
+    ),
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md", help="Markdown file to put the report into"
+    ),
 ):
     """Count the Chinese entity boundaries inside one piece, per multilingual encoder family."""
     rows = []
@@ -55,17 +61,21 @@ def main(
             write_model(Path(work) / family.value, family)
             counts = boundaries_inside_pieces(Path(work) / family.value, n_sentences)
             share = counts["inside"] / counts["boundaries"]
-            rows.append(f"| {family.value} | {counts['boundaries']:,} | {counts['inside']:,} | {share:.1%} |")
-    report = "\n".join([
-        "### cjk_boundaries.py: Chinese entity boundaries inside one piece",
-        "",
-        f"`python benchmarks/cjk_boundaries.py --sentences {n_sentences}`: generated Chinese test sentences "
-        "(scripts/synthetic.py), each family's tiny tokenizer trained on the generated text of all ten languages.",
-        "",
-        "| encoder family | entity boundaries | inside one piece | share |",
-        "| --- | ---: | ---: | ---: |",
-        *rows,
-    ])  # fmt: skip
+            rows.append(
+                f"| {family.value} | {counts['boundaries']:,} | {counts['inside']:,} | {share:.1%} |"
+            )
+    report = "\n".join(
+        [
+            "### cjk_boundaries.py: Chinese entity boundaries inside one piece",
+            "",
+            f"`python benchmarks/cjk_boundaries.py --sentences {n_sentences}`: generated Chinese test sentences "
+            "(scripts/synthetic.py), each family's tiny tokenizer trained on the generated text of all ten languages.",
+            "",
+            "| encoder family | entity boundaries | inside one piece | share |",
+            "| --- | ---: | ---: | ---: |",
+            *rows,
+        ]
+    )
     print(report)
     write_section(output, "cjk-boundaries", report)
 

@@ -31,13 +31,31 @@ def hours(seconds: float) -> str:
 
 
 def main(
-    n_sentences: int = typer.Option(4000, "--sentences", help="Synthetic sentences to train on and to run inference on"),
-    warmup_steps: int = typer.Option(10, "--warmup-steps", help="Untimed training steps before the timed ones"),
+    n_sentences: int = typer.Option(
+        4000,
+        "--sentences",
+        help="Synthetic sentences to train on and to run inference on",
+    ),
+    warmup_steps: int = typer.Option(
+        10, "--warmup-steps", help="Untimed training steps before the timed ones"
+    ),
     steps: int = typer.Option(60, "--steps", help="Timed training steps"),
-    train_sentences: int = typer.Option(262_000, "--train-sentences", help="Sentences in the MultiNERD split to project for (English train: about 262k)"),
-    dev_sentences: int = typer.Option(33_000, "--dev-sentences", help="Sentences evaluated at each evaluation (English val: about 33k)"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to put the report into"),
-):  # fmt: skip
+    train_sentences: int = typer.Option(
+        262_000,
+        "--train-sentences",
+        help="Sentences in the MultiNERD split to project for (English train: about 262k)",
+    ),
+    dev_sentences: int = typer.Option(
+        33_000,
+        "--dev-sentences",
+        help="Sentences evaluated at each evaluation (English val: about 33k)",
+    ),
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md",
+        "--output",
+        help="Markdown file to put the report into",
+    ),
+):
     """Measure the cnn pipeline's training and inference speed on this machine's CPU."""
     config = load_config(CONFIG)
     batch_words = config["training"]["batcher"]["size"]["stop"]
@@ -47,13 +65,22 @@ def main(
         train_path, pipeline_dir = Path(tmp, "train.spacy"), Path(tmp, "pipeline")
         write_docbin(sentences, train_path)
         # Timed at the batch size the compounding schedule reaches, where most of an epoch runs.
-        overrides = {"paths.train": str(train_path), "paths.dev": str(train_path), "training.batcher.size": batch_words}
-        training, step_words = train_pipeline(CONFIG, overrides, pipeline_dir, -1, warmup_steps, steps, lambda: None)
+        overrides = {
+            "paths.train": str(train_path),
+            "paths.dev": str(train_path),
+            "training.batcher.size": batch_words,
+        }
+        training, step_words = train_pipeline(
+            CONFIG, overrides, pipeline_dir, -1, warmup_steps, steps, lambda: None
+        )
         inference = infer_pipeline(pipeline_dir, sentences, lambda: None)
     training_config = config["training"]
     epoch_words = train_sentences * words_per_sentence
     evaluations = epoch_words / step_words / training_config["eval_frequency"]
-    epoch_seconds = epoch_words / training + evaluations * dev_sentences * words_per_sentence / inference
+    epoch_seconds = (
+        epoch_words / training
+        + evaluations * dev_sentences * words_per_sentence / inference
+    )
     lines = [
         "## CPU pipeline (configs/cnn.cfg): training and inference speed",
         "",

@@ -20,8 +20,15 @@ from timing import time_steps
 MIXED_PRECISION = "components.transformer.model.mixed_precision"
 
 
-def train_pipeline(config_path: Path, overrides: Dict[str, Any], pipeline_dir: Path, gpu_id: int,
-                   warmup_steps: int, steps: int, sync: Callable) -> Tuple[float, float]:  # fmt: skip
+def train_pipeline(
+    config_path: Path,
+    overrides: Dict[str, Any],
+    pipeline_dir: Path,
+    gpu_id: int,
+    warmup_steps: int,
+    steps: int,
+    sync: Callable,
+) -> Tuple[float, float]:
     """Train a config with spaCy's training loop and save it; returns time_steps' figures."""
     nlp = init_nlp(load_config(config_path, overrides=overrides), use_gpu=gpu_id)
     config = nlp.config.interpolate()
@@ -30,26 +37,40 @@ def train_pipeline(config_path: Path, overrides: Dict[str, Any], pipeline_dir: P
     # The loop of spacy.training.loop.train, endless (no step, epoch or patience limit) and with
     # no evaluation: we take as many steps as we time.
     training = train_while_improving(
-        nlp, T["optimizer"], create_train_batches(nlp, train_corpus, T["batcher"], max_epochs=0),
-        lambda: (0.0, {}), dropout=T["dropout"], eval_frequency=sys.maxsize,
-        accumulate_gradient=T["accumulate_gradient"], patience=0, max_steps=0,
-        exclude=T["frozen_components"], annotating_components=T["annotating_components"],
+        nlp,
+        T["optimizer"],
+        create_train_batches(nlp, train_corpus, T["batcher"], max_epochs=0),
+        lambda: (0.0, {}),
+        dropout=T["dropout"],
+        eval_frequency=sys.maxsize,
+        accumulate_gradient=T["accumulate_gradient"],
+        patience=0,
+        max_steps=0,
+        exclude=T["frozen_components"],
+        annotating_components=T["annotating_components"],
         before_update=T["before_update"],
-    )  # fmt: skip
+    )
     step_words = (sum(len(eg) for eg in batch) for batch, _, _ in training)
     figures = time_steps(step_words, warmup_steps, steps, sync)
     nlp.to_disk(pipeline_dir)
     return figures
 
 
-def infer_pipeline(pipeline_dir: Path, sentences: Sequence[Sentence], sync: Callable, overrides: Dict = {}) -> float:
+def infer_pipeline(
+    pipeline_dir: Path,
+    sentences: Sequence[Sentence],
+    sync: Callable,
+    overrides: Dict = {},
+) -> float:
     """Words/s of nlp.pipe over Docs of the words, after one untimed batch; overrides go to spacy.load.
 
     The Docs are made as they are consumed and then dropped, so that their transformer outputs do not
     pile up in memory.
     """
     nlp = spacy.load(pipeline_dir, config=overrides)
-    for _ in nlp.pipe(Doc(nlp.vocab, words=words) for words, _ in sentences[: nlp.batch_size]):
+    for _ in nlp.pipe(
+        Doc(nlp.vocab, words=words) for words, _ in sentences[: nlp.batch_size]
+    ):
         pass
     sync()
     start = perf_counter()
@@ -72,7 +93,9 @@ def component_speeds(
     docs = [Doc(nlp.vocab, words=words) for words, _ in sentences]
     speeds = {}
     for name, component in nlp.pipeline:
-        list(component.pipe(docs[: nlp.batch_size], batch_size=nlp.batch_size))  # untimed warm-up
+        list(
+            component.pipe(docs[: nlp.batch_size], batch_size=nlp.batch_size)
+        )  # untimed warm-up
         sync()
         start = perf_counter()
         docs = list(component.pipe(docs, batch_size=nlp.batch_size))

@@ -47,15 +47,26 @@ def run_step(
     start = perf_counter()
     lines = []
     with log.open("w", encoding="utf8") as out:
-        process = subprocess.Popen([sys.executable, "-m", "weasel", "run", command, ".", *args], cwd=project, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "weasel", "run", command, ".", *args],
+            cwd=project,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"},
+        )
         for line in process.stdout:
             out.write(line)
             out.flush()
             lines.append((perf_counter() - start, line))
         # wait4's usage covers the process and every descendant it waited for: weasel's spacy train too.
         _, status, usage = os.wait4(process.pid, 0)
-    return perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), lines
+    return (
+        perf_counter() - start,
+        usage.ru_maxrss / 1024,
+        os.waitstatus_to_exitcode(status),
+        lines,
+    )
 
 
 def evaluations(lines: List[Tuple[float, str]]) -> List[Tuple[int, float, float]]:
@@ -75,25 +86,48 @@ def evaluations(lines: List[Tuple[float, str]]) -> List[Tuple[int, float, float]
 def last_learn_rate(config_path: Path) -> float:
     """The learning rate of the run's last update (step max_steps, counted from 0)."""
     config = load_config(config_path)
-    rates = registry.resolve({"rate": config["training"]["optimizer"]["learn_rate"]})["rate"]
+    rates = registry.resolve({"rate": config["training"]["optimizer"]["learn_rate"]})[
+        "rate"
+    ]
     for step, rate in enumerate(rates):
         if step == config["training"]["max_steps"]:
             return rate
 
 
 def size(path: Path) -> str:
-    total = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
+    total = (
+        sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        if path.is_dir()
+        else path.stat().st_size
+    )
     return f"{total / 2**20:,.1f} MiB"
 
 
 def main(
-    rehearsal_dir: Path = typer.Argument(..., help="A new or empty folder for the project copy and its outputs"),
-    train: int = typer.Option(262_560, "--train", help="Train sentences (MultiNERD English: 262,560)"),
-    dev: int = typer.Option(32_820, "--dev", help="Val sentences (MultiNERD English: 32,820)"),
-    test: int = typer.Option(32_908, "--test", help="Test sentences (MultiNERD English: 32,908)"),
-    epochs: int = typer.Option(0, "--epochs", min=0, help="max_epochs of the copied configs/trf.cfg; 0: as it is"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to put the report into"),
-):  # fmt: skip
+    rehearsal_dir: Path = typer.Argument(
+        ..., help="A new or empty folder for the project copy and its outputs"
+    ),
+    train: int = typer.Option(
+        262_560, "--train", help="Train sentences (MultiNERD English: 262,560)"
+    ),
+    dev: int = typer.Option(
+        32_820, "--dev", help="Val sentences (MultiNERD English: 32,820)"
+    ),
+    test: int = typer.Option(
+        32_908, "--test", help="Test sentences (MultiNERD English: 32,908)"
+    ),
+    epochs: int = typer.Option(
+        0,
+        "--epochs",
+        min=0,
+        help="max_epochs of the copied configs/trf.cfg; 0: as it is",
+    ),
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md",
+        "--output",
+        help="Markdown file to put the report into",
+    ),
+):
     """Run `weasel run all` end to end on an English-sized synthetic corpus and measure every step."""
     try:
         check_apart([output], [rehearsal_dir])
@@ -104,7 +138,11 @@ def main(
     rehearsal_dir.mkdir(parents=True, exist_ok=True)
     for name in PROJECT_FILES:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, rehearsal_dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                ROOT / name,
+                rehearsal_dir / name,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
         else:
             shutil.copy(ROOT / name, rehearsal_dir / name)
     config_path = rehearsal_dir / "configs" / f"{PIPELINE}.cfg"
@@ -114,10 +152,20 @@ def main(
         config.to_disk(config_path)
     epochs = config["training"]["max_epochs"]
     for split, n in zip(SPLITS, (train, dev, test)):
-        write_jsonl(rehearsal_dir / "assets" / hub_filename(split, "en"), sentences(n, "en", split=split))
+        write_jsonl(
+            rehearsal_dir / "assets" / hub_filename(split, "en"),
+            sentences(n, "en", split=split),
+        )
     model_dir = rehearsal_dir / "tiny-bert"
     write_model(model_dir)
-    args = ["--vars.gpu_id", "-1", "--vars.learn_rate", LEARN_RATE, "--vars.transformer", str(model_dir.resolve())]
+    args = [
+        "--vars.gpu_id",
+        "-1",
+        "--vars.learn_rate",
+        LEARN_RATE,
+        "--vars.transformer",
+        str(model_dir.resolve()),
+    ]
     workflow = srsly.read_yaml(ROOT / "project.yml")["workflows"]["all"]
     logs = rehearsal_dir / "logs"
     logs.mkdir()
@@ -126,7 +174,9 @@ def main(
     output_of: Dict[str, List[Tuple[float, str]]] = {}
     for command in workflow:
         print(f"Running {command}", file=sys.stderr)
-        seconds, peak, code, output_of[command] = run_step(rehearsal_dir, command, args, logs / f"{command}.log")
+        seconds, peak, code, output_of[command] = run_step(
+            rehearsal_dir, command, args, logs / f"{command}.log"
+        )
         if code != 0:
             fail(f"{command} exited {code}: see {logs / f'{command}.log'}")
         rows.append(f"| `{command}` | {seconds:,.0f} | {peak:,.0f} |")
@@ -134,7 +184,10 @@ def main(
 
     training_dir = rehearsal_dir / "training" / PIPELINE
     # Training evaluates on the convert step's dev sample.
-    dev_words = sum(len(doc) for _, doc in read_docs(rehearsal_dir / "corpus" / "a" / "dev_sample", Vocab()))
+    dev_words = sum(
+        len(doc)
+        for _, doc in read_docs(rehearsal_dir / "corpus" / "a" / "dev_sample", Vocab())
+    )
     config_log = (logs / "config.log").read_text(encoding="utf8")
     facts = [
         line
@@ -146,14 +199,18 @@ def main(
         evals = evaluations(output_of[f"train-{system}"])
         # multinerd.ConsoleLogger.v1 keeps the best evaluation after step 0 (the latest of equals).
         best_score = max(score for step, score, _ in evals if step > 0)
-        best_step = [step for step, score, _ in evals if step > 0 and score == best_score][-1]
+        best_step = [
+            step for step, score, _ in evals if step > 0 and score == best_score
+        ][-1]
         speed = srsly.read_json(training_dir / system / "test_scores.json")["speed"]
         eval_seconds = dev_words / speed
         # Between two rows: eval_frequency steps and one evaluation; before the first: start-up and step 0's evaluation.
         startup = evals[0][2] - eval_seconds
         interval = (evals[-1][2] - evals[0][2]) / (len(evals) - 1)
         per_step = (interval - eval_seconds) / (evals[1][0] - evals[0][0])
-        wheel = next((rehearsal_dir / "packages" / PIPELINE / system).glob("*/dist/*.whl"))
+        wheel = next(
+            (rehearsal_dir / "packages" / PIPELINE / system).glob("*/dist/*.whl")
+        )
         systems.append(
             f"- System {system.upper()}: start-up (loading the corpus, initializing the pipeline) about "
             f"{startup:,.0f} s; {len(evals)} evaluations (steps {evals[0][0]}–{evals[-1][0]}), each about "
@@ -166,9 +223,7 @@ def main(
             f"{size(rehearsal_dir / 'corpus' / system / 'train')}, model-best "
             f"{size(training_dir / system / 'model-best')}, wheel {size(wheel)}"
         )
-    command = (
-        f"python benchmarks/rehearsal.py REHEARSAL_DIR --train {train} --dev {dev} --test {test} --epochs {epochs}"
-    )
+    command = f"python benchmarks/rehearsal.py REHEARSAL_DIR --train {train} --dev {dev} --test {test} --epochs {epochs}"
     lines = [
         f"## Rehearsal: `weasel run all` on {train:,} / {dev:,} / {test:,} synthetic sentences, {epochs} epoch(s) (tiny encoder, CPU)",
         "",

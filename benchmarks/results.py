@@ -19,5 +19,7 @@ def write_section(path: Path, key: str, body: str) -> None:
     try:
         text = replace_between_markers(text, start, end, body.strip())
     except InputError:  # no section of key's yet
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + f"{start}\n{body.strip()}\n{end}\n"
+        text = (
+            text.rstrip("\n") + "\n\n" if text.strip() else ""
+        ) + f"{start}\n{body.strip()}\n{end}\n"
     write_atomically(path, write_text(text))

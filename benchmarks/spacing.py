@@ -56,20 +56,46 @@ def detokenized_copy(corpus: Path, copy: Path) -> None:
 
 def table(f: Dict[str, Dict[str, float]]) -> list:
     """Test F of each training text (rows) on each test text (columns)."""
-    lines = ["| trained on \\ tested on | spaced | detokenized |", "| --- | ---: | ---: |"]
+    lines = [
+        "| trained on \\ tested on | spaced | detokenized |",
+        "| --- | ---: | ---: |",
+    ]
     for train_text in TEXTS:
-        lines.append(f"| {train_text} | " + " | ".join(f"{100 * f[train_text][t]:.2f}" for t in TEXTS) + " |")
+        lines.append(
+            f"| {train_text} | "
+            + " | ".join(f"{100 * f[train_text][t]:.2f}" for t in TEXTS)
+            + " |"
+        )
     return lines
 
 
 def main(
-    encoder: Path = typer.Argument(..., help="Encoder folder (config, weights, tokenizer), e.g. synthetic.py model's"),
-    steps: int = typer.Option(300, "--steps", min=1, help="Optimizer steps of each training"),
-    learn_rate: float = typer.Option(1e-3, "--learn-rate", min=0, help="Peak learning rate"),
-    sizes: str = typer.Option("1000,200,200", "--sizes", help="Sentences of train, dev and test"),
-    system: Systems = typer.Option(Systems.b, "--system", help="System A (15 types), B (five) or both"),
-    name: str = typer.Option("", "--name", help="Name of this run in the output (default: ENCODER_DIR's folder name)"),
-    output: Path = typer.Option(ROOT / "benchmarks" / "RESULTS.md", "--output", help="Markdown file to write into"),
+    encoder: Path = typer.Argument(
+        ...,
+        help="Encoder folder (config, weights, tokenizer), e.g. synthetic.py model's",
+    ),
+    steps: int = typer.Option(
+        300, "--steps", min=1, help="Optimizer steps of each training"
+    ),
+    learn_rate: float = typer.Option(
+        1e-3, "--learn-rate", min=0, help="Peak learning rate"
+    ),
+    sizes: str = typer.Option(
+        "1000,200,200", "--sizes", help="Sentences of train, dev and test"
+    ),
+    system: Systems = typer.Option(
+        Systems.b, "--system", help="System A (15 types), B (five) or both"
+    ),
+    name: str = typer.Option(
+        "",
+        "--name",
+        help="Name of this run in the output (default: ENCODER_DIR's folder name)",
+    ),
+    output: Path = typer.Option(
+        ROOT / "benchmarks" / "RESULTS.md",
+        "--output",
+        help="Markdown file to write into",
+    ),
 ):
     """Train on spaced and on detokenized text; score each on spaced and on detokenized test text."""
     name = name or encoder.resolve().name
@@ -78,9 +104,13 @@ def main(
     except InputError as err:
         fail(str(err))
     if not (encoder / "config.json").is_file():
-        fail(f"{encoder}: no config.json; give an encoder folder (python scripts/synthetic.py model DIR)")
+        fail(
+            f"{encoder}: no config.json; give an encoder folder (python scripts/synthetic.py model DIR)"
+        )
     if not re.fullmatch(r"\d+,\d+,\d+", sizes):
-        fail(f"--sizes {sizes}: three sentence counts, for train, dev and test (e.g. 1000,200,200)")
+        fail(
+            f"--sizes {sizes}: three sentence counts, for train, dev and test (e.g. 1000,200,200)"
+        )
     systems = ["a", "b"] if system == Systems.both else [system.value]
     sections = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,14 +121,29 @@ def main(
         for key in systems:
             f: Dict[str, Dict[str, float]] = {}
             for train_text in TEXTS:
-                print(f"System {key.upper()}: training on {train_text} text", file=sys.stderr)
+                print(
+                    f"System {key.upper()}: training on {train_text} text",
+                    file=sys.stderr,
+                )
                 out = tmp / "training" / key / train_text
-                result = train_ours(ROOT / "configs" / "trf.cfg", tmp / train_text / key, SYSTEMS[key], out, steps,
-                                    learn_rate, encoder)  # fmt: skip
+                result = train_ours(
+                    ROOT / "configs" / "trf.cfg",
+                    tmp / train_text / key,
+                    SYSTEMS[key],
+                    out,
+                    steps,
+                    learn_rate,
+                    encoder,
+                )
                 f[train_text] = {train_text: result.scores["f"]}
                 (other,) = set(TEXTS) - {train_text}
                 scores = out / f"scores_{other}.json"
-                run("scripts/score.py", out / "model-best", tmp / other / key / "test", scores)
+                run(
+                    "scripts/score.py",
+                    out / "model-best",
+                    tmp / other / key / "test",
+                    scores,
+                )
                 f[train_text][other] = srsly.read_json(scores)["scores"]["f"]
             sections += ["", f"System {key.upper()}, test F (%):", "", *table(f)]
     model_type = AutoConfig.from_pretrained(encoder).model_type

@@ -18,11 +18,40 @@ SEED = 0
 # At most MAX_LENGTH words (about 200 wordpieces, far below 512): no sentence needs truncating.
 LENGTH_MU, LENGTH_SIGMA, MIN_LENGTH, MAX_LENGTH = 2.95, 0.6, 3, 150
 # An entity starts at a word with this probability; 1-4 words long, so about 12% of words are in one.
-ENTITY_START, ENTITY_LENGTHS, ENTITY_LENGTH_WEIGHTS = 0.075, (1, 2, 3, 4), (50, 30, 15, 5)
+ENTITY_START, ENTITY_LENGTHS, ENTITY_LENGTH_WEIGHTS = (
+    0.075,
+    (1, 2, 3, 4),
+    (50, 30, 15, 5),
+)
 PUNCTUATION, PUNCTUATION_SHARE = [",", "(", ")", "-", ":", "'s", '"'], 0.1
 # Pseudo-words of one to three syllables, drawn with Zipf frequencies (shorter words more frequent).
-ONSETS = ["", "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w",
-          "br", "ch", "cl", "pr", "sh", "st", "th", "tr"]  # fmt: skip
+ONSETS = [
+    "",
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "br",
+    "ch",
+    "cl",
+    "pr",
+    "sh",
+    "st",
+    "th",
+    "tr",
+]
 VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ou"]
 CODAS = ["", "l", "n", "r", "s", "t", "nd", "ng", "rk", "st"]
 LEXICON_SIZE = 50_000
@@ -42,38 +71,57 @@ def synthetic_corpus(n_sentences: int) -> Tuple[List[Sentence], List[str]]:
 def synthetic_sentences(seed: int = SEED) -> Tuple[Iterator[Sentence], List[str]]:
     """An endless stream of MultiNERD-like sentences with valid IOB tags, and their tokenizer's vocabulary."""
     rng = random.Random(seed)
-    syllables = [onset + vowel + coda for onset in ONSETS for vowel in VOWELS for coda in CODAS]
+    syllables = [
+        onset + vowel + coda for onset in ONSETS for vowel in VOWELS for coda in CODAS
+    ]
     lexicon: Dict[str, None] = {}
     while len(lexicon) < LEXICON_SIZE:
         n_syllables = rng.choices((1, 2, 3), weights=(3, 5, 2))[0]
         lexicon.setdefault("".join(rng.choices(syllables, k=n_syllables)), None)
     words_by_rank = sorted(lexicon, key=len)
-    cum_weights = list(itertools.accumulate(1 / (rank + 2.7) for rank in range(LEXICON_SIZE)))
+    cum_weights = list(
+        itertools.accumulate(1 / (rank + 2.7) for rank in range(LEXICON_SIZE))
+    )
     names = words_by_rank[FIRST_NAME_RANK:]
 
     def generate() -> Iterator[Sentence]:
         while True:
-            length = min(MAX_LENGTH, max(MIN_LENGTH, round(rng.lognormvariate(LENGTH_MU, LENGTH_SIGMA))))
+            length = min(
+                MAX_LENGTH,
+                max(MIN_LENGTH, round(rng.lognormvariate(LENGTH_MU, LENGTH_SIGMA))),
+            )
             words: List[str] = []
             tags: List[str] = []
             while len(words) < length - 1:
                 if rng.random() < ENTITY_START:
                     label = rng.choice(ENTITY_TYPES)
-                    size = min(rng.choices(ENTITY_LENGTHS, ENTITY_LENGTH_WEIGHTS)[0], length - 1 - len(words))
+                    size = min(
+                        rng.choices(ENTITY_LENGTHS, ENTITY_LENGTH_WEIGHTS)[0],
+                        length - 1 - len(words),
+                    )
                     words += [name.capitalize() for name in rng.choices(names, k=size)]
                     tags += [f"B-{label}"] + [f"I-{label}"] * (size - 1)
                 else:
                     if rng.random() < PUNCTUATION_SHARE:
                         words.append(rng.choice(PUNCTUATION))
                     else:
-                        words.append(rng.choices(words_by_rank, cum_weights=cum_weights)[0])
+                        words.append(
+                            rng.choices(words_by_rank, cum_weights=cum_weights)[0]
+                        )
                     tags.append("O")
             words[0] = words[0].capitalize()
             yield words + ["."], tags + ["O"]
 
     known = words_by_rank[:KNOWN_WORDS]
-    pieces = (PUNCTUATION + ["."] + known + [w.capitalize() for w in known]
-              + syllables + [s.capitalize() for s in syllables] + [f"##{s}" for s in syllables])  # fmt: skip
+    pieces = (
+        PUNCTUATION
+        + ["."]
+        + known
+        + [w.capitalize() for w in known]
+        + syllables
+        + [s.capitalize() for s in syllables]
+        + [f"##{s}" for s in syllables]
+    )
     return generate(), pieces
 
 

@@ -8,7 +8,9 @@ from typing import Callable, Iterator, Optional, Tuple
 import torch
 
 
-def time_steps(step_words: Iterator[int], warmup_steps: int, steps: int, sync: Callable) -> Tuple[float, float]:
+def time_steps(
+    step_words: Iterator[int], warmup_steps: int, steps: int, sync: Callable
+) -> Tuple[float, float]:
     """Take warmup_steps untimed steps of step_words (each yields its words), then `steps` timed ones.
 
     Returns the timed steps' words/s and words a step.

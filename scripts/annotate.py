@@ -37,7 +37,14 @@ from ray.data._internal.execution.execution_callback import ExecutionCallback
 from wasabi import msg
 
 from annotate_input import DocumentReader, Documents, file_format, input_files
-from annotate_output import ANNOTATIONS, MANIFEST, Parts, WriteError, guarded_output, write_manifest
+from annotate_output import (
+    ANNOTATIONS,
+    MANIFEST,
+    Parts,
+    WriteError,
+    guarded_output,
+    write_manifest,
+)
 from safe_io import InputError, fail, one_line, reports_errors
 
 # Documents per read block, a worker's unit of work: large enough that Ray's cost per block vanishes,
@@ -47,7 +54,10 @@ ROWS_PER_BLOCK = 1024
 # hands the free top of its heap back to the kernel after each batch (tens of MB) and faults it in again
 # on the next: about 100 page faults a document, 12% of its CPU time. These are the limits glibc's own
 # adjustment grows to in a process that has freed large blocks (as the driver usually has).
-WORKER_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(64 * 2**20)}
+WORKER_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),
+    "MALLOC_TRIM_THRESHOLD_": str(64 * 2**20),
+}
 # Seconds between two progress lines.
 PROGRESS_INTERVAL = 10
 # Seconds to wait for a cluster's GCS port to answer (--address HOST:PORT).
@@ -77,12 +87,18 @@ class Annotator:
                     errors[i] = one_line(result)
                 else:
                     entities[i] = result
-        return pa.table({"id": block.column("id"), "entities": entities, "error": errors}, schema=ANNOTATIONS)
+        return pa.table(
+            {"id": block.column("id"), "entities": entities, "error": errors},
+            schema=ANNOTATIONS,
+        )
 
     def annotate(self, texts: List[str]) -> list:
         """Each text's entities; if the batch fails, each text on its own: its entities or its exception."""
         try:
-            return [self.entities(doc) for doc in self.nlp.pipe(texts, batch_size=self.batch_size)]
+            return [
+                self.entities(doc)
+                for doc in self.nlp.pipe(texts, batch_size=self.batch_size)
+            ]
         except Exception:
             return [self.annotate_one(text) for text in texts]
 
@@ -95,11 +111,16 @@ class Annotator:
     def entities(self, doc) -> List[dict]:
         """The doc's entities as rows; score is ent._.score (null from a pipeline without entity_scores)."""
         return [
-            {"start_char": ent.start_char, "end_char": ent.end_char, "label": ent.label_, "text": ent.text,
-             "score": ent._.score}
+            {
+                "start_char": ent.start_char,
+                "end_char": ent.end_char,
+                "label": ent.label_,
+                "text": ent.text,
+                "score": ent._.score,
+            }
             for ent in doc.ents
             if ent._.score is None or ent._.score >= self.min_score
-        ]  # fmt: skip
+        ]
 
 
 class Progress(ExecutionCallback):
@@ -112,8 +133,16 @@ class Progress(ExecutionCallback):
         now = time.monotonic()
         if now - self.shown >= PROGRESS_INTERVAL:
             self.shown = now
-            done = sum(op.metrics.row_outputs_taken for op in executor._topology if "Annotator" in op.name)
-            print(f"… {done:,} lines and rows annotated in {now - self.start:.0f} s", file=sys.stderr, flush=True)
+            done = sum(
+                op.metrics.row_outputs_taken
+                for op in executor._topology
+                if "Annotator" in op.name
+            )
+            print(
+                f"… {done:,} lines and rows annotated in {now - self.start:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def model_to_load(model: str) -> str:
@@ -123,7 +152,9 @@ def model_to_load(model: str) -> str:
         return str(path.resolve())
     if not path.exists() and spacy.util.is_package(model):
         return model
-    fail(f"{model}: neither an installed pipeline package nor a pipeline folder (with a config.cfg)")
+    fail(
+        f"{model}: neither an installed pipeline package nor a pipeline folder (with a config.cfg)"
+    )
 
 
 def load_pipeline(model: str, use_gpu: bool = False) -> spacy.Language:
@@ -134,7 +165,12 @@ def load_pipeline(model: str, use_gpu: bool = False) -> spacy.Language:
 
     nlp = spacy.load(model)
     if use_gpu and "transformer" in nlp.pipe_names:
-        nlp = spacy.load(model, config={"components": {"transformer": {"model": {"mixed_precision": True}}}})
+        nlp = spacy.load(
+            model,
+            config={
+                "components": {"transformer": {"model": {"mixed_precision": True}}}
+            },
+        )
     return nlp
 
 
@@ -142,7 +178,9 @@ def check_model_loads(model: str, shown_as: str) -> None:
     """Load the pipeline here once, so that a broken one stops the command before any worker starts."""
     try:
         load_pipeline(model)
-    except Exception as err:  # a broken config, missing weights, a missing component's package
+    except (
+        Exception
+    ) as err:  # a broken config, missing weights, a missing component's package
         fail(f"{shown_as}: cannot load this pipeline ({one_line(err)})")
 
 
@@ -154,10 +192,14 @@ def check_listening(address: str) -> None:
     except ValueError:
         raise InputError(f"{address}: not a Ray address (HOST:PORT, or auto)") from None
     except OSError as err:
-        raise InputError(f"no Ray cluster at {address} ({err.strerror or one_line(err)})") from None
+        raise InputError(
+            f"no Ray cluster at {address} ({err.strerror or one_line(err)})"
+        ) from None
 
 
-def start_ray(address: Optional[str], workers: Optional[int], gpus_per_worker: float) -> int:
+def start_ray(
+    address: Optional[str], workers: Optional[int], gpus_per_worker: float
+) -> int:
     """Start Ray here, or join the cluster at address; return the number of workers to run: workers, or as
     many as Ray's CPUs (and GPUs, at gpus_per_worker each) hold. InputError if there is no cluster; fail if
     this machine has too few CPUs or GPUs. Ray's console stays quiet on a healthy run, but for Progress."""
@@ -167,13 +209,26 @@ def start_ray(address: Optional[str], workers: Optional[int], gpus_per_worker: f
     # notices (token authentication) stay in Ray's log files, as does what the workers print.
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     try:
-        ray.init(address=address or "local", include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
+        ray.init(
+            address=address or "local",
+            include_dashboard=False,
+            logging_level=logging.ERROR,
+            log_to_driver=False,
+        )
     except (ConnectionError, RuntimeError) as err:
-        raise InputError(f"no Ray cluster at {address or 'this machine'} ({one_line(err)})") from None
+        raise InputError(
+            f"no Ray cluster at {address or 'this machine'} ({one_line(err)})"
+        ) from None
     for handler in logging.getLogger("ray.data").handlers:
-        if isinstance(handler, logging.StreamHandler):  # the console (Ray's log file keeps all)
-            handler.addFilter(lambda record: record.levelno == logging.WARNING)  # errors come back as exceptions
-    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # it warns that its bars are off
+        if isinstance(
+            handler, logging.StreamHandler
+        ):  # the console (Ray's log file keeps all)
+            handler.addFilter(
+                lambda record: record.levelno == logging.WARNING
+            )  # errors come back as exceptions
+    logging.getLogger("ray.data._internal.progress").setLevel(
+        logging.ERROR
+    )  # it warns that its bars are off
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.custom_execution_callback_classes = [Progress]
@@ -197,7 +252,9 @@ def check_local_resources(workers: int, gpus_per_worker: float) -> None:
     cpus, gpus = have.get("CPU", 0), have.get("GPU", 0)
     if workers > cpus or workers * gpus_per_worker > gpus:
         needs = f"{workers} CPUs and {workers * gpus_per_worker:g} GPUs"
-        fail(f"{workers} worker(s) need {needs}; this machine has {cpus:g} CPUs and {gpus:g} GPUs")
+        fail(
+            f"{workers} worker(s) need {needs}; this machine has {cpus:g} CPUs and {gpus:g} GPUs"
+        )
 
 
 def causes(err: Optional[BaseException]) -> Iterator[BaseException]:
@@ -211,21 +268,36 @@ def job_error(err: Exception, input_path: Path, output: Path) -> InputError:
     """The failed job's err in one line: why OUTPUT could not be written (a full disk), or the root cause of
     another failure (an input file gone, a worker lost)."""
     chain = list(causes(err))
-    write_errors = [e for e in chain if isinstance(e, WriteError)]  # the last: the worker's own, not Ray's wrapper
+    write_errors = [
+        e for e in chain if isinstance(e, WriteError)
+    ]  # the last: the worker's own, not Ray's wrapper
     if write_errors:
-        return InputError(f"{output}: cannot write it ({str(write_errors[-1]).splitlines()[0]})")
+        return InputError(
+            f"{output}: cannot write it ({str(write_errors[-1]).splitlines()[0]})"
+        )
     os_errors = [e for e in chain if isinstance(e, OSError) and e.errno]
     cause = os.strerror(os_errors[0].errno) if os_errors else one_line(err)
     return InputError(f"{input_path}: the annotate job failed ({cause})")
 
 
-def annotate(files: List[Path], root: Path, model: str, folder: Path, suffix: str, text_field: str = "text",
-             id_field: str = "id", batch_size: int = 64, workers: int = 1,
-             gpus_per_worker: float = 0, min_score: float = 0) -> Counter:  # fmt: skip
+def annotate(
+    files: List[Path],
+    root: Path,
+    model: str,
+    folder: Path,
+    suffix: str,
+    text_field: str = "text",
+    id_field: str = "id",
+    batch_size: int = 64,
+    workers: int = 1,
+    gpus_per_worker: float = 0,
+    min_score: float = 0,
+) -> Counter:
     """The Ray Data job: read the files, annotate them on a pool of workers, write suffix part files to folder;
     return the Counter of documents, error_rows and blank_lines."""
     documents = ray.data.read_datasource(
-        Documents(files, DocumentReader(root, text_field, id_field, ROWS_PER_BLOCK)), num_cpus=0
+        Documents(files, DocumentReader(root, text_field, id_field, ROWS_PER_BLOCK)),
+        num_cpus=0,
     )
     annotations = documents.map_batches(
         Annotator,
@@ -249,24 +321,62 @@ def annotate(files: List[Path], root: Path, model: str, folder: Path, suffix: st
 
 @reports_errors
 def main(
-    model: str = typer.Argument(..., metavar="MODEL", help="Installed pipeline package (en_multinerd_b) or pipeline folder"),
-    input_path: Path = typer.Argument(..., metavar="INPUT", help=".jsonl (an object a line), .txt (a document a line) or .parquet file, or a folder of them"),
-    output: Path = typer.Argument(..., metavar="OUTPUT", help=f"Folder of part files: JSONL if named *.jsonl, else Parquet, and {MANIFEST}. Appears when complete; replaces only an earlier output of annotate's"),
-    text_field: str = typer.Option("text", help="JSONL field or Parquet column with the text"),
-    id_field: str = typer.Option("id", help="JSONL field or Parquet column with the id (a non-string id is written as its JSON text); without one, the id is FILE:LINE (from 1) or FILE:ROW (Parquet, from 0)"),
-    batch_size: int = typer.Option(64, min=1, help="nlp.pipe's batch size in each worker"),
-    workers: Optional[int] = typer.Option(None, min=1, show_default="the CPUs Ray sees", help="Worker processes, each with its own copy of the pipeline"),
-    gpus_per_worker: float = typer.Option(0, min=0, help="GPUs per worker (0.5: two workers share one); 0 runs on CPUs"),
-    address: Optional[str] = typer.Option(None, help="Address of a running Ray cluster ('auto' on one of its nodes); default: start Ray here"),
-    min_score: float = typer.Option(0, min=0, max=1, help="Leave out the entities whose score (ent._.score, the entity's probability) is lower"),
-):  # fmt: skip
+    model: str = typer.Argument(
+        ...,
+        metavar="MODEL",
+        help="Installed pipeline package (en_multinerd_b) or pipeline folder",
+    ),
+    input_path: Path = typer.Argument(
+        ...,
+        metavar="INPUT",
+        help=".jsonl (an object a line), .txt (a document a line) or .parquet file, or a folder of them",
+    ),
+    output: Path = typer.Argument(
+        ...,
+        metavar="OUTPUT",
+        help=f"Folder of part files: JSONL if named *.jsonl, else Parquet, and {MANIFEST}. Appears when complete; replaces only an earlier output of annotate's",
+    ),
+    text_field: str = typer.Option(
+        "text", help="JSONL field or Parquet column with the text"
+    ),
+    id_field: str = typer.Option(
+        "id",
+        help="JSONL field or Parquet column with the id (a non-string id is written as its JSON text); without one, the id is FILE:LINE (from 1) or FILE:ROW (Parquet, from 0)",
+    ),
+    batch_size: int = typer.Option(
+        64, min=1, help="nlp.pipe's batch size in each worker"
+    ),
+    workers: Optional[int] = typer.Option(
+        None,
+        min=1,
+        show_default="the CPUs Ray sees",
+        help="Worker processes, each with its own copy of the pipeline",
+    ),
+    gpus_per_worker: float = typer.Option(
+        0, min=0, help="GPUs per worker (0.5: two workers share one); 0 runs on CPUs"
+    ),
+    address: Optional[str] = typer.Option(
+        None,
+        help="Address of a running Ray cluster ('auto' on one of its nodes); default: start Ray here",
+    ),
+    min_score: float = typer.Option(
+        0,
+        min=0,
+        max=1,
+        help="Leave out the entities whose score (ent._.score, the entity's probability) is lower",
+    ),
+):
     """Annotate every document in INPUT with MODEL: a row in OUTPUT each, with its id, entities and error (or null)."""
     with guarded_output(output, input_path, model) as outputs:
         files = input_files(input_path)
         to_load = model_to_load(model)
         check_model_loads(to_load, model)
         suffix = ".jsonl" if file_format(output) == ".jsonl" else ".parquet"
-        root = input_path.absolute() if input_path.is_dir() else input_path.absolute().parent
+        root = (
+            input_path.absolute()
+            if input_path.is_dir()
+            else input_path.absolute().parent
+        )
 
         def write(tmp: Path) -> None:
             tmp.mkdir()
@@ -296,8 +406,10 @@ def main(
         manifest = json.loads((tmp / MANIFEST).read_text(encoding="utf8"))
         outputs.commit()
     msg.good(f"Wrote {output}")
-    print(f"{manifest['documents']} documents: {manifest['annotated']} annotated, {manifest['error_rows']} error rows; "
-          f"{manifest['blank_lines']} blank lines skipped")  # fmt: skip
+    print(
+        f"{manifest['documents']} documents: {manifest['annotated']} annotated, {manifest['error_rows']} error rows; "
+        f"{manifest['blank_lines']} blank lines skipped"
+    )
 
 
 if __name__ == "__main__":

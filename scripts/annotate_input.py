@@ -14,7 +14,9 @@ from ray.data.datasource import FileBasedDatasource
 from safe_io import fail, one_line
 
 INPUT_SUFFIXES = (".jsonl", ".txt", ".parquet")
-DOCUMENTS = pa.schema([("id", pa.string()), ("text", pa.string()), ("error", pa.string())])
+DOCUMENTS = pa.schema(
+    [("id", pa.string()), ("text", pa.string()), ("error", pa.string())]
+)
 # The error of a row that stands for a blank line: the writer counts such rows and writes none of them.
 BLANK = "blank line"
 
@@ -94,13 +96,23 @@ class DocumentReader:
         try:
             doc_id = where if id_value is None else id_text(id_value)
             if not is_unicode(doc_id):
-                doc_id, error = where, error or "id is not valid Unicode (a lone surrogate)"
+                doc_id, error = (
+                    where,
+                    error or "id is not valid Unicode (a lone surrogate)",
+                )
             error = error or text_error(text, self.text_field)
-        except Exception as err:  # an id that is no text (a number too long to print, bytes not UTF-8)
-            doc_id, error = where, error or f"id cannot be written as text ({one_line(err)})"
+        except (
+            Exception
+        ) as err:  # an id that is no text (a number too long to print, bytes not UTF-8)
+            doc_id, error = (
+                where,
+                error or f"id cannot be written as text ({one_line(err)})",
+            )
         return doc_id, None if error else text, error
 
-    def records(self, f: pa.NativeFile, path: str, name: str) -> Iterator[Tuple[int, object, object, Optional[str]]]:
+    def records(
+        self, f: pa.NativeFile, path: str, name: str
+    ) -> Iterator[Tuple[int, object, object, Optional[str]]]:
         """(line number or row index, id or None, text, error or None) for each document and blank line in one file."""
         if file_format(path) == ".parquet":
             yield from self.parquet_records(pq.ParquetFile(f), name)
@@ -118,32 +130,53 @@ class DocumentReader:
             else:
                 try:
                     record = json.loads(line)
-                except (ValueError, RecursionError) as err:  # bad JSON, too deep, a number too long
+                except (
+                    ValueError,
+                    RecursionError,
+                ) as err:  # bad JSON, too deep, a number too long
                     yield number, None, None, f"malformed JSON ({one_line(err)})"
                     continue
                 if isinstance(record, dict):
-                    yield number, record.get(self.id_field), record.get(self.text_field), None
+                    yield (
+                        number,
+                        record.get(self.id_field),
+                        record.get(self.text_field),
+                        None,
+                    )
                 else:
-                    yield number, None, None, f"expected a JSON object, got {type(record).__name__}"
+                    yield (
+                        number,
+                        None,
+                        None,
+                        f"expected a JSON object, got {type(record).__name__}",
+                    )
 
     def parquet_records(
         self, parquet: pq.ParquetFile, name: str
     ) -> Iterator[Tuple[int, object, object, Optional[str]]]:
         """Each row of a Parquet file; the rows of a row group that cannot be read get an error each."""
         present = set(parquet.schema_arrow.names)
-        fields = [field for field in (self.id_field, self.text_field) if field in present]
+        fields = [
+            field for field in (self.id_field, self.text_field) if field in present
+        ]
         index = 0
         for group in range(parquet.num_row_groups):
             end = index + parquet.metadata.row_group(group).num_rows
             try:
-                for batch in parquet.iter_batches(batch_size=self.rows_per_block, row_groups=[group], columns=fields):
+                for batch in parquet.iter_batches(
+                    batch_size=self.rows_per_block, row_groups=[group], columns=fields
+                ):
                     absent = [None] * batch.num_rows
-                    ids, texts = (batch.column(field).to_pylist() if field in fields else absent
-                                  for field in (self.id_field, self.text_field))  # fmt: skip
+                    ids, texts = (
+                        batch.column(field).to_pylist() if field in fields else absent
+                        for field in (self.id_field, self.text_field)
+                    )
                     for id_value, text in zip(ids, texts):
                         yield index, id_value, text, None
                         index += 1
-            except Exception as err:  # corrupt pages: Arrow's, the codecs' and Thrift's errors
+            except (
+                Exception
+            ) as err:  # corrupt pages: Arrow's, the codecs' and Thrift's errors
                 error = f"{name}: row group {group} unreadable, rows {index}-{end - 1} lost ({one_line(err)})"
                 for lost in range(index, end):
                     yield lost, None, None, error
@@ -159,7 +192,9 @@ class Documents(FileBasedDatasource):
 
     def _open_input_source(self, filesystem, path: str, **open_args) -> pa.NativeFile:
         if file_format(path) == ".parquet":
-            return filesystem.open_input_file(path)  # Parquet needs random access, not a stream
+            return filesystem.open_input_file(
+                path
+            )  # Parquet needs random access, not a stream
         return super()._open_input_source(filesystem, path, **open_args)
 
     def _read_stream(self, f: pa.NativeFile, path: str) -> Iterator[pa.Table]:
@@ -180,14 +215,22 @@ def input_files(input_path: Path) -> List[Path]:
         def unreadable(err: OSError) -> None:
             fail(f"{err.filename}: cannot read this folder ({err.strerror})")
 
-        for folder, subfolders, names in os.walk(input_path, onerror=unreadable, followlinks=True):
+        for folder, subfolders, names in os.walk(
+            input_path, onerror=unreadable, followlinks=True
+        ):
             info = os.stat(folder)
             if (info.st_dev, info.st_ino) in seen:
                 subfolders[:] = []
                 continue
             seen.add((info.st_dev, info.st_ino))
-            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-            names = [name for name in names if not name.startswith(".") and file_format(name) in INPUT_SUFFIXES]
+            subfolders[:] = sorted(
+                name for name in subfolders if not name.startswith(".")
+            )
+            names = [
+                name
+                for name in names
+                if not name.startswith(".") and file_format(name) in INPUT_SUFFIXES
+            ]
             files += [Path(folder, name) for name in names]
         files = sorted(file for file in files if file.is_file())
         if not files:

@@ -16,9 +16,18 @@ from ray.data.datasource import BlockBasedFileDatasink
 from annotate_input import BLANK
 from safe_io import InputError, Outputs, one_line
 
-ENTITY = pa.struct([("start_char", pa.int64()), ("end_char", pa.int64()), ("label", pa.string()),
-                    ("text", pa.string()), ("score", pa.float64())])  # fmt: skip
-ANNOTATIONS = pa.schema([("id", pa.string()), ("entities", pa.list_(ENTITY)), ("error", pa.string())])
+ENTITY = pa.struct(
+    [
+        ("start_char", pa.int64()),
+        ("end_char", pa.int64()),
+        ("label", pa.string()),
+        ("text", pa.string()),
+        ("score", pa.float64()),
+    ]
+)
+ANNOTATIONS = pa.schema(
+    [("id", pa.string()), ("entities", pa.list_(ENTITY)), ("error", pa.string())]
+)
 # Rows per output part file (a target, not a limit): few files, each small enough to read on its own.
 ROWS_PER_FILE = 100_000
 # annotate's record of a finished run, inside OUTPUT; the leading "_" makes Parquet readers skip it.
@@ -40,15 +49,26 @@ class Parts(BlockBasedFileDatasink):
         self.counts = Counter()
 
     def write(self, blocks: Iterable[Block], ctx) -> Counter:
-        table = pa.concat_tables([ANNOTATIONS.empty_table(), *(BlockAccessor.for_block(b).to_arrow() for b in blocks)])
+        table = pa.concat_tables(
+            [
+                ANNOTATIONS.empty_table(),
+                *(BlockAccessor.for_block(b).to_arrow() for b in blocks),
+            ]
+        )
         rows = table.filter(pc.fill_null(pc.not_equal(table["error"], BLANK), True))
         try:
             if rows.num_rows:
                 self.write_block(BlockAccessor.for_block(rows), 0, ctx)
         except OSError as err:  # Ray's retries add their story to it, even as its filename: keep the cause
-            raise WriteError(os.strerror(err.errno) if err.errno else one_line(err)) from None
+            raise WriteError(
+                os.strerror(err.errno) if err.errno else one_line(err)
+            ) from None
         errors = rows.num_rows - rows["error"].null_count
-        return Counter(documents=rows.num_rows, error_rows=errors, blank_lines=table.num_rows - rows.num_rows)
+        return Counter(
+            documents=rows.num_rows,
+            error_rows=errors,
+            blank_lines=table.num_rows - rows.num_rows,
+        )
 
     def write_block_to_file(self, block: BlockAccessor, file: pa.NativeFile) -> None:
         if self.file_format == "parquet":
@@ -65,11 +85,16 @@ class Parts(BlockBasedFileDatasink):
 def guarded_output(output: Path, input_path: Path, model: str) -> Outputs:
     """OUTPUT's guard; InputError unless OUTPUT is apart from INPUT and MODEL (a folder), and is nothing or a
     folder that may be replaced. Reads nothing in INPUT or MODEL."""
-    outputs = Outputs(folders=[output], inputs=[input_path, Path(model) if Path(model).is_dir() else None])
+    outputs = Outputs(
+        folders=[output],
+        inputs=[input_path, Path(model) if Path(model).is_dir() else None],
+    )
     if output.exists():
         problem = not_an_earlier_output(output)
         if problem:
-            replaces = "annotate replaces only an output of its own: remove it or pick another"
+            replaces = (
+                "annotate replaces only an output of its own: remove it or pick another"
+            )
             raise InputError(f"{output}: exists and {problem}; {replaces}")
     return outputs
 
@@ -78,23 +103,40 @@ def not_an_earlier_output(output: Path) -> Optional[str]:
     """Why the folder output is not a finished output of annotate holding nothing else, or None if it is."""
     try:
         manifest = json.loads((output / MANIFEST).read_text(encoding="utf8"))
-        parts = set(manifest["parts"]) if manifest.get("written_by") == WRITTEN_BY else None
+        parts = (
+            set(manifest["parts"]) if manifest.get("written_by") == WRITTEN_BY else None
+        )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         parts = None
     if parts is None:
         return f"has no {MANIFEST} of annotate's"
-    others = sorted(entry.name for entry in output.iterdir() if entry.name != MANIFEST and entry.name not in parts)
+    others = sorted(
+        entry.name
+        for entry in output.iterdir()
+        if entry.name != MANIFEST and entry.name not in parts
+    )
     if others:
         return f"holds files annotate did not write ({', '.join(others[:3])})"
     return None
 
 
 def part_files(folder: Path, suffix: str) -> List[Path]:
-    return sorted(part for part in folder.iterdir() if part.suffix == suffix and not part.name.startswith(("_", ".")))
+    return sorted(
+        part
+        for part in folder.iterdir()
+        if part.suffix == suffix and not part.name.startswith(("_", "."))
+    )
 
 
-def write_manifest(folder: Path, suffix: str, counts: Counter, model: str, input_path: Path, workers: int,
-                   min_score: float) -> None:  # fmt: skip
+def write_manifest(
+    folder: Path,
+    suffix: str,
+    counts: Counter,
+    model: str,
+    input_path: Path,
+    workers: int,
+    min_score: float,
+) -> None:
     """Record the finished run in folder (what makes it an output annotate may replace)."""
     manifest = {
         "written_by": WRITTEN_BY,
@@ -108,4 +150,6 @@ def write_manifest(folder: Path, suffix: str, counts: Counter, model: str, input
         "blank_lines": counts["blank_lines"],
         "parts": [part.name for part in part_files(folder, suffix)],
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf8")
+    (folder / MANIFEST).write_text(
+        json.dumps(manifest, indent=2) + "\n", encoding="utf8"
+    )

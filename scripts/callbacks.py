@@ -41,7 +41,9 @@ def mixed_corpus(path: Path, buffer: int) -> Callable[[Language], Iterator[Examp
     value spaCy's training loop holds every example of the corpus in memory, whatever the reader. Draws
     from Python's random, which spacy train seeds with [training] seed.
     """
-    sizes = {file: count_docs(file) for file in docbin_files(Path(path))}  # counted once, not each epoch
+    sizes = {
+        file: count_docs(file) for file in docbin_files(Path(path))
+    }  # counted once, not each epoch
 
     def read(nlp: Language) -> Iterator[Example]:
         streams = [iter(Corpus(file)(nlp)) for file, size in sizes.items() if size]
@@ -70,7 +72,10 @@ def ner_labels(tagset: str) -> Dict[str, Dict[str, int]]:
     """The NER's moves for a tagset's labels, as `spacy init labels` writes them for [initialize.components.ner]
     labels: B, I, L and U of each label, and U and O of none (the actions 1-5 of spaCy's BiluoPushDown)."""
     begin, inside, last, unit, out = "1", "2", "3", "4", "5"
-    moves = {action: {label: 1 for label in TAGSETS[tagset]} for action in (begin, inside, last, unit)}
+    moves = {
+        action: {label: 1 for label in TAGSETS[tagset]}
+        for action in (begin, inside, last, unit)
+    }
     moves[unit][""] = 1
     moves[out] = {"": 1}
     return {"0": {}, **moves}
@@ -86,9 +91,13 @@ def console_logger(progress_bar: bool = False) -> Callable:
     as every evaluation since step 0 (the latest of equals, as spaCy picks) and spaCy did not just copy
     it to model-best itself, this copies model-last over model-best.
     """
-    spacy_console_logger = registry.loggers.get("spacy.ConsoleLogger.v2")(progress_bar=progress_bar)
+    spacy_console_logger = registry.loggers.get("spacy.ConsoleLogger.v2")(
+        progress_bar=progress_bar
+    )
 
-    def setup(nlp: Language, stdout, stderr) -> Tuple[Callable[[Optional[Dict]], None], Callable[[], None]]:
+    def setup(
+        nlp: Language, stdout, stderr
+    ) -> Tuple[Callable[[Optional[Dict]], None], Callable[[], None]]:
         log_step, finalize = spacy_console_logger(nlp, stdout, stderr)
         best_trained = None
 
@@ -99,7 +108,9 @@ def console_logger(progress_bar: bool = False) -> Callable:
                 return
             if best_trained is None or info["score"] >= best_trained:
                 best_trained = info["score"]
-                if info["score"] < max(score for score, _ in info["checkpoints"]):  # else spaCy copied it
+                if info["score"] < max(
+                    score for score, _ in info["checkpoints"]
+                ):  # else spaCy copied it
                     last = Path(info["output_path"])
                     shutil.rmtree(last.parent / DIR_MODEL_BEST, ignore_errors=True)
                     shutil.copytree(last, last.parent / DIR_MODEL_BEST)
@@ -130,8 +141,16 @@ def cjk_characters() -> Callable[[Language], Language]:
         }
         for attr, pattern in patterns.items():
             current = getattr(tokenizer, attr)
-            regex = re.compile(f"{current.__self__.pattern}|{pattern}" if current is not None else pattern)
-            setattr(tokenizer, attr, regex.finditer if attr == "infix_finditer" else regex.search)
+            regex = re.compile(
+                f"{current.__self__.pattern}|{pattern}"
+                if current is not None
+                else pattern
+            )
+            setattr(
+                tokenizer,
+                attr,
+                regex.finditer if attr == "infix_finditer" else regex.search,
+            )
         return nlp
 
     return before_init
@@ -147,8 +166,12 @@ def finish_update_in_place(shim: PyTorchShim, optimizer: Optimizer) -> None:
     for name, param in shim._model.named_parameters():
         if param.grad is None:
             continue
-        if not shim._grad_scaler.found_inf:  # a step whose gradients overflowed is skipped
-            weights, _ = optimizer((shim.id, name), torch2xp(param.data), torch2xp(param.grad))
+        if (
+            not shim._grad_scaler.found_inf
+        ):  # a step whose gradients overflowed is skipped
+            weights, _ = optimizer(
+                (shim.id, name), torch2xp(param.data), torch2xp(param.grad)
+            )
             with torch.no_grad():
                 param.copy_(xp2torch(weights, device=param.device))
         param.grad.zero_()
@@ -175,7 +198,9 @@ def pytorch_shims() -> Callable[[Language], Language]:
 def pytorch_shims_of(nlp: Language) -> Iterator[PyTorchShim]:
     for _, component in nlp.pipeline:
         model = getattr(component, "model", None)
-        for shim in (shim for node in model.walk() for shim in node.shims) if model else ():
+        for shim in (
+            (shim for node in model.walk() for shim in node.shims) if model else ()
+        ):
             if isinstance(shim, PyTorchShim):
                 yield shim
 

@@ -24,7 +24,13 @@ def update_difference(steps: int = 5) -> float:
     PyTorchShim.finish_update and with the project's in-place one, on the current device (mixed precision
     on a GPU, as training uses it)."""
     import torch
-    from thinc.api import Adam, NumpyOps, PyTorchGradScaler, PyTorchWrapper_v2, get_current_ops
+    from thinc.api import (
+        Adam,
+        NumpyOps,
+        PyTorchGradScaler,
+        PyTorchWrapper_v2,
+        get_current_ops,
+    )
 
     from callbacks import finish_update_in_place
 
@@ -34,10 +40,14 @@ def update_difference(steps: int = 5) -> float:
     for in_place in (False, True):
         torch.manual_seed(0)
         layer = torch.nn.Linear(32, 4)
-        model = PyTorchWrapper_v2(layer, mixed_precision=on_gpu, grad_scaler=PyTorchGradScaler(enabled=on_gpu))
+        model = PyTorchWrapper_v2(
+            layer, mixed_precision=on_gpu, grad_scaler=PyTorchGradScaler(enabled=on_gpu)
+        )
         X = ops.asarray2f(numpy.random.default_rng(0).random((8, 32), dtype="float32"))
         model.initialize(X=X)
-        optimizer = Adam(0.01, L2=0.01, grad_clip=1.0, L2_is_weight_decay=True, use_averages=False)
+        optimizer = Adam(
+            0.01, L2=0.01, grad_clip=1.0, L2_is_weight_decay=True, use_averages=False
+        )
         shim = model.shims[0]
         for _ in range(steps):
             Y, backprop = model.begin_update(X)
@@ -59,7 +69,9 @@ def gpu_problem(gpu_id: int) -> str:
     if not torch.cuda.is_available():
         return "this machine has no CUDA GPU that torch can use"
     if gpu_id >= torch.cuda.device_count():
-        return f"this machine has {torch.cuda.device_count()} CUDA GPU(s), numbered from 0"
+        return (
+            f"this machine has {torch.cuda.device_count()} CUDA GPU(s), numbered from 0"
+        )
     if not has_cupy:
         return "CuPy is not installed (pip install -r requirements-gpu.txt)"
     try:
@@ -81,7 +93,9 @@ def gpu_problem(gpu_id: int) -> str:
     return ""
 
 
-def main(gpu_id: int = typer.Option(..., "--gpu-id", help="GPU to train on; -1 for the CPU")):
+def main(
+    gpu_id: int = typer.Option(..., "--gpu-id", help="GPU to train on; -1 for the CPU"),
+):
     """Check that the workflow can run on the GPU asked for, and say which device it will use."""
     if gpu_id < 0:
         msg.info("Training and evaluating on the CPU (--vars.gpu_id -1)")

@@ -48,11 +48,18 @@ def sample_indices(n: int, k: int, seed: int, lang: str) -> List[int]:
 def write_sample(corpus_dir: Path, lang: str, indices: List[int]) -> None:
     """Copy the sentences at indices of lang's dev shards into its dev-sample shards."""
     wanted = set(indices)
-    dests = {system: shard_path(corpus_dir / system, DEV_SAMPLE, lang) for system in SYSTEMS}
+    dests = {
+        system: shard_path(corpus_dir / system, DEV_SAMPLE, lang) for system in SYSTEMS
+    }
     with Outputs(files=dests.values()) as outputs:
         for system, dest in dests.items():
-            docs = read_docbin(shard_path(corpus_dir / system, DEV, lang)).get_docs(Vocab())
-            sample = DocBin(attrs=["ENT_IOB", "ENT_TYPE"], docs=[doc for i, doc in enumerate(docs) if i in wanted])
+            docs = read_docbin(shard_path(corpus_dir / system, DEV, lang)).get_docs(
+                Vocab()
+            )
+            sample = DocBin(
+                attrs=["ENT_IOB", "ENT_TYPE"],
+                docs=[doc for i, doc in enumerate(docs) if i in wanted],
+            )
             outputs.write(dest, sample.to_disk)
         outputs.commit()
 
@@ -60,16 +67,32 @@ def write_sample(corpus_dir: Path, lang: str, indices: List[int]) -> None:
 def foreign_shards(corpus_dir: Path, langs) -> List[Path]:
     """Shards in the split folders that are not of langs: left from a run for other languages."""
     wanted = {f"{lang}{SUFFIX}" for lang in langs}
-    folders = [corpus_dir / system / split for system in SYSTEMS for split in (*SPLITS.values(), DEV_SAMPLE)]
-    return [path for folder in folders if folder.is_dir() for path in docbin_files(folder) if path.name not in wanted]
+    folders = [
+        corpus_dir / system / split
+        for system in SYSTEMS
+        for split in (*SPLITS.values(), DEV_SAMPLE)
+    ]
+    return [
+        path
+        for folder in folders
+        if folder.is_dir()
+        for path in docbin_files(folder)
+        if path.name not in wanted
+    ]
 
 
 @reports_errors
 def main(
-    assets_dir: Path = typer.Argument(..., help="Folder with the hub-format JSONL files (fetch.py's)"),
-    corpus_dir: Path = typer.Argument(..., help="Corpus folder to write: a/ and b/, a folder a split"),
+    assets_dir: Path = typer.Argument(
+        ..., help="Folder with the hub-format JSONL files (fetch.py's)"
+    ),
+    corpus_dir: Path = typer.Argument(
+        ..., help="Corpus folder to write: a/ and b/, a folder a split"
+    ),
     lang: str = typer.Option(..., "--lang", help="Language code, or xx: all ten"),
-    dev_sample: int = typer.Option(10_000, "--dev-sample", min=1, help="Dev sentences for model selection, in all"),
+    dev_sample: int = typer.Option(
+        10_000, "--dev-sample", min=1, help="Dev sentences for model selection, in all"
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the dev sample"),
 ):
     """Convert LANG's train/val/test JSONL files to sharded DocBins for systems A and B, and draw the dev sample."""
@@ -77,19 +100,28 @@ def main(
         langs = expand_lang(lang)
     except ValueError as err:
         fail(str(err))
-    inputs = {(each, split): assets_dir / hub_filename(split, each) for each in langs for split in SPLITS}
+    inputs = {
+        (each, split): assets_dir / hub_filename(split, each)
+        for each in langs
+        for split in SPLITS
+    }
     missing = [str(path) for path in inputs.values() if not path.is_file()]
     if missing:
         fail(f"No such file: {', '.join(missing)} (run the fetch step)")
     check_apart([corpus_dir], inputs.values())
     foreign = foreign_shards(corpus_dir, langs)
     if foreign:
-        fail(f"{corpus_dir} holds shards of other languages ({', '.join(map(str, foreign[:3]))}, ...): "
-             "run `weasel run clean .` first")  # fmt: skip
+        fail(
+            f"{corpus_dir} holds shards of other languages ({', '.join(map(str, foreign[:3]))}, ...): "
+            "run `weasel run clean .` first"
+        )
     dev_sizes: Dict[str, int] = {}
     for (each, split), path in inputs.items():
         name = SPLITS[split]
-        outputs = {tagset: shard_path(corpus_dir / system, name, each) for system, tagset in SYSTEMS.items()}
+        outputs = {
+            tagset: shard_path(corpus_dir / system, name, each)
+            for system, tagset in SYSTEMS.items()
+        }
         result = convert(input_path=path, outputs=outputs, lang=each)
         entities = {tagset: sum(c.values()) for tagset, c in result.entities.items()}
         msg.good(
@@ -103,7 +135,9 @@ def main(
     for each, k in sizes.items():
         write_sample(corpus_dir, each, sample_indices(dev_sizes[each], k, seed, each))
     shares = ", ".join(f"{each} {k:,}" for each, k in sizes.items())
-    msg.good(f"Dev sample: {sum(sizes.values()):,} of {sum(dev_sizes.values()):,} dev sentences ({shares})")
+    msg.good(
+        f"Dev sample: {sum(sizes.values()):,} of {sum(dev_sizes.values()):,} dev sentences ({shares})"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,12 @@ def count(path: Path) -> Counter:
 
 
 def main(
-    corpus_dir: Path = typer.Argument(..., help="A system's corpus folder, with train/, dev/, test/"),
-    tagset: Tagset = typer.Option(..., "--tagset", help="full (system A) or five (system B)"),
+    corpus_dir: Path = typer.Argument(
+        ..., help="A system's corpus folder, with train/, dev/, test/"
+    ),
+    tagset: Tagset = typer.Option(
+        ..., "--tagset", help="full (system A) or five (system B)"
+    ),
     config: Optional[Path] = typer.Option(
         None, "--config", help="A training config: count its batches of the train split"
     ),
@@ -53,13 +57,23 @@ def main(
     if missing:
         fail(f"No such file: {', '.join(missing)}")
     try:
-        counts: Dict[str, Counter] = {split: count(path) for split, path in paths.items()}
+        counts: Dict[str, Counter] = {
+            split: count(path) for split, path in paths.items()
+        }
     except InputError as err:
         fail(str(err))
     labels = TAGSETS[tagset.value]
     rows = [[label, *(counts[split][label] for split in SPLITS)] for label in labels]
-    rows.append(["entities", *(sum(counts[split][label] for label in labels) for split in SPLITS)])
-    rows += [[key, *(counts[split][key] for split in SPLITS)] for key in ("sentences", "tokens")]
+    rows.append(
+        [
+            "entities",
+            *(sum(counts[split][label] for label in labels) for split in SPLITS),
+        ]
+    )
+    rows += [
+        [key, *(counts[split][key] for split in SPLITS)]
+        for key in ("sentences", "tokens")
+    ]
     msg.divider(f"{corpus_dir} ({tagset.value})")
     msg.table(rows, header=["", *SPLITS], aligns=["l", "r", "r", "r"])
     if config:
@@ -67,14 +81,18 @@ def main(
             steps = batches_per_epoch(paths["train"], load_config(config))
         except Exception as err:  # a config without a usable [training.batcher]
             fail(f"{config}: cannot make its training batcher ({one_line(err)})")
-        msg.info(f"Training steps an epoch: {steps:,} (batches of train by {config}'s batcher)")
+        msg.info(
+            f"Training steps an epoch: {steps:,} (batches of train by {config}'s batcher)"
+        )
     for split in SPLITS:
         lacking = [label for label in labels if not counts[split][label]]
         if lacking:
             msg.warn(f"{split}: no entity of type {', '.join(lacking)}")
         others = sorted(set(counts[split]) - set(labels) - {"sentences", "tokens"})
         if others:
-            msg.warn(f"{split}: entities of types outside the '{tagset.value}' tagset: {', '.join(others)}")
+            msg.warn(
+                f"{split}: entities of types outside the '{tagset.value}' tagset: {', '.join(others)}"
+            )
 
 
 if __name__ == "__main__":

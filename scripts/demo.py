@@ -43,9 +43,26 @@ def show(system: str, name: str, text: str, min_score: float) -> None:
     # A pipeline without entity_scores has no scores: the slider leaves its entities alone.
     doc.ents = [e for e in doc.ents if e._.score is None or e._.score >= min_score]
     labels = nlp.pipe_labels.get("ner", ())
-    visualize_ner(doc, labels=labels, show_table=False, title=None, colors=COLORS, key=f"{system}:{name}")
+    visualize_ner(
+        doc,
+        labels=labels,
+        show_table=False,
+        title=None,
+        colors=COLORS,
+        key=f"{system}:{name}",
+    )
     if doc.ents:
-        rows = [(e.text, e.label_, e._.score, e.start_char, e.end_char, f"{e.start}–{e.end}") for e in doc.ents]
+        rows = [
+            (
+                e.text,
+                e.label_,
+                e._.score,
+                e.start_char,
+                e.end_char,
+                f"{e.start}–{e.end}",
+            )
+            for e in doc.ents
+        ]
         st.dataframe(pd.DataFrame(rows, columns=ENTITY_COLUMNS), hide_index=True)
     else:
         st.caption("No entities.")
@@ -57,14 +74,24 @@ def app(defaults: Sequence[str]) -> None:
     installed = ", ".join(get_installed_models()) or "none"
     hint = f"An installed pipeline (installed: {installed}) or a pipeline folder"
     fields = st.columns(2)
-    names = [column.text_input(f"System {s}", value, help=hint) for s, value, column in zip("AB", defaults, fields)]
+    names = [
+        column.text_input(f"System {s}", value, help=hint)
+        for s, value, column in zip("AB", defaults, fields)
+    ]
     text = st.text_area("Text", TEXT, height=100)
     min_score = st.slider(
-        "Minimum score", 0.0, 1.0, 0.0, 0.05, help="Hide the entities whose score (ent._.score) is lower"
+        "Minimum score",
+        0.0,
+        1.0,
+        0.0,
+        0.05,
+        help="Hide the entities whose score (ent._.score) is lower",
     )
     if len(text) > MAX_CHARS:
-        st.error(f"The text has {len(text):,} characters; the demo takes at most {MAX_CHARS:,}. Paste a shorter part, "
-                 "or annotate long documents with scripts/annotate.py.")  # fmt: skip
+        st.error(
+            f"The text has {len(text):,} characters; the demo takes at most {MAX_CHARS:,}. Paste a shorter part, "
+            "or annotate long documents with scripts/annotate.py."
+        )
         return
     for system, name, column in zip("AB", names, st.columns(2)):
         with column:

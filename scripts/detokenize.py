@@ -25,5 +25,8 @@ def spaces(tokens: Sequence[str], lang: Optional[str]) -> List[bool]:
     closing = CLOSING - FRENCH_SPACED if lang == "fr" else CLOSING
     if lang == "en":
         closing = closing | ENGLISH_CLITICS
-    between = [token not in OPENING and following not in closing for token, following in zip(tokens, tokens[1:])]
+    between = [
+        token not in OPENING and following not in closing
+        for token, following in zip(tokens, tokens[1:])
+    ]
     return between + [False]

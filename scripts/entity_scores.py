@@ -24,8 +24,12 @@ if not Span.has_extension("score"):
     Span.set_extension("score", default=None)
 
 
-def make_entity_scores(nlp: Language, name: str, ner: str, temperature: float, min_score: float) -> "EntityScores":
-    return EntityScores(nlp, name, ner=ner, temperature=temperature, min_score=min_score)
+def make_entity_scores(
+    nlp: Language, name: str, ner: str, temperature: float, min_score: float
+) -> "EntityScores":
+    return EntityScores(
+        nlp, name, ner=ner, temperature=temperature, min_score=min_score
+    )
 
 
 # Registered once per process: a packaged pipeline's copy of this file and the project's may both be imported.
@@ -47,16 +51,24 @@ class ValidActions:
     def __init__(self, names: Sequence[str]):
         self.names = list(names)
         self.index = {name: i for i, name in enumerate(names)}
-        labels = sorted({name[2:] for name in names if name[:2] in ("B-", "U-") and len(name) > 2})
+        labels = sorted(
+            {name[2:] for name in names if name[:2] in ("B-", "U-") and len(name) > 2}
+        )
 
         def mask(wanted) -> numpy.ndarray:
             return numpy.array([wanted(name) for name in names])
 
         self.closed = mask(lambda n: n == "O" or (n[:2] in ("B-", "U-") and len(n) > 2))
-        self.closed_at_end = mask(lambda n: n == "O" or (n.startswith("U-") and len(n) > 2))
+        self.closed_at_end = mask(
+            lambda n: n == "O" or (n.startswith("U-") and len(n) > 2)
+        )
         self.outside = mask(lambda n: n == "O")
-        self.open = {label: mask(lambda n: n in (f"I-{label}", f"L-{label}")) for label in labels}
-        self.open_at_end = {label: mask(lambda n: n == f"L-{label}") for label in labels}
+        self.open = {
+            label: mask(lambda n: n in (f"I-{label}", f"L-{label}")) for label in labels
+        }
+        self.open_at_end = {
+            label: mask(lambda n: n == f"L-{label}") for label in labels
+        }
 
     def at(self, open_label: str, at_end: bool, space: bool) -> numpy.ndarray:
         """The mask after open_label's B- or I- ("" if no entity is open), at a token that ends the doc or its
@@ -80,7 +92,10 @@ def action_log_probs(ner, docs: List[Doc], temperature: float) -> List[numpy.nda
     active = [i for i, state in enumerate(states) if not state.is_final()]
     token = 0
     while active:
-        scores = ner.model.ops.to_numpy(step_model.predict([states[i] for i in active])) / temperature
+        scores = (
+            ner.model.ops.to_numpy(step_model.predict([states[i] for i in active]))
+            / temperature
+        )
         masks = []
         for i in active:
             previous = tags[i][token - 1] if token else "O"
@@ -104,7 +119,15 @@ class EntityScores:
     """Sets ent._.score on the entities that the NER component `ner` found (see the module's docstring), and
     drops those that score below min_score."""
 
-    def __init__(self, nlp: Language, name: str, *, ner: str, temperature: float, min_score: float):
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        ner: str,
+        temperature: float,
+        min_score: float,
+    ):
         self.nlp = nlp
         self.name = name
         self.ner = ner
@@ -122,7 +145,9 @@ class EntityScores:
         with_ents = [doc for doc in docs if doc.ents]  # nothing to score in the others
         if with_ents:
             ner = self.nlp.get_pipe(self.ner)
-            for doc, log_probs in zip(with_ents, action_log_probs(ner, with_ents, self.temperature)):
+            for doc, log_probs in zip(
+                with_ents, action_log_probs(ner, with_ents, self.temperature)
+            ):
                 self.score_ents(doc, log_probs)
         return docs
 

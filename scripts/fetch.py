@@ -19,7 +19,14 @@ from typing import Dict, Iterator, List, Optional
 import typer
 from wasabi import msg
 
-from multinerd import HUB_DATASET, SPLITS, TAG_IDS, expand_lang, hub_filename, tsv_filename
+from multinerd import (
+    HUB_DATASET,
+    SPLITS,
+    TAG_IDS,
+    expand_lang,
+    hub_filename,
+    tsv_filename,
+)
 from safe_io import (
     InputError,
     Outputs,
@@ -48,7 +55,9 @@ def read_tsv(path: Path, lang: str) -> Iterator[dict]:
             try:
                 line = raw.decode("utf8").rstrip("\r\n")
             except UnicodeDecodeError as err:
-                raise InputError(f"{where}: not UTF-8 (byte {err.start + 1} of the line)") from None
+                raise InputError(
+                    f"{where}: not UTF-8 (byte {err.start + 1} of the line)"
+                ) from None
             if not line.strip():
                 if tokens:
                     yield {"tokens": tokens, "ner_tags": tags, "lang": lang}
@@ -56,11 +65,15 @@ def read_tsv(path: Path, lang: str) -> Iterator[dict]:
                 continue
             columns = line.split("\t")
             if len(columns) not in (2, 3):
-                raise InputError(f"{where}: {len(columns)} tab-separated columns, expected {FORMAT}")
+                raise InputError(
+                    f"{where}: {len(columns)} tab-separated columns, expected {FORMAT}"
+                )
             if not columns[-2].strip():
                 raise InputError(f"{where}: empty token")
             if columns[-1] not in TAG_IDS:
-                raise InputError(f"{where}: unknown tag {columns[-1][:40]!r}, not a MultiNERD tag")
+                raise InputError(
+                    f"{where}: unknown tag {columns[-1][:40]!r}, not a MultiNERD tag"
+                )
             tokens.append(columns[-2])
             tags.append(TAG_IDS[columns[-1]])
     if tokens:
@@ -100,7 +113,11 @@ def tsv_to_jsonl(source: Path, dest: Path, lang: str) -> None:
     tsv_hash = sha256(source)
     with Outputs(files=[dest, sidecar(dest)], inputs=[source]) as outputs:
         made = outputs.write(dest, write)
-        record = {"tsv": source.name, "tsv_sha256": tsv_hash, "jsonl_sha256": sha256(made)}
+        record = {
+            "tsv": source.name,
+            "tsv_sha256": tsv_hash,
+            "jsonl_sha256": sha256(made),
+        }
         outputs.write(sidecar(dest), write_json(record))
         outputs.commit()
 
@@ -111,7 +128,9 @@ def download(dataset: str, split: str, lang: str, dest: Path) -> None:
 
     data_file = f"{split}/{hub_filename(split, lang)}"
     records = load_dataset(dataset, data_files={split: data_file}, split=split)
-    write_atomically(dest, lambda tmp: records.to_json(tmp, lines=True, force_ascii=False))
+    write_atomically(
+        dest, lambda tmp: records.to_json(tmp, lines=True, force_ascii=False)
+    )
 
 
 def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
@@ -121,7 +140,12 @@ def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
     if dest.exists() and not dest.is_file():
         raise InputError(f"{dest}: is not a file")
     record = made_from(dest)
-    if record is not None and tsv.is_file() and record["tsv"] == tsv.name and record["tsv_sha256"] != sha256(tsv):
+    if (
+        record is not None
+        and tsv.is_file()
+        and record["tsv"] == tsv.name
+        and record["tsv_sha256"] != sha256(tsv)
+    ):
         tsv_to_jsonl(tsv, dest, lang)
         msg.good(f"{tsv} changed: remade {dest}")
     elif dest.exists():
@@ -134,7 +158,9 @@ def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
 
         try:
             download(dataset, split, lang, dest)
-        except DatasetGenerationError as err:  # a file that is there but not the hub's JSONL
+        except (
+            DatasetGenerationError
+        ) as err:  # a file that is there but not the hub's JSONL
             raise InputError(
                 f"{dataset}: {split}/{hub_filename(split, lang)} is not MultiNERD JSONL ({one_line(err.__cause__ or err)})"
             ) from None
@@ -150,9 +176,13 @@ def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
 
 @reports_errors
 def main(
-    lang: str = typer.Argument(..., help="Language code (de en es fr it nl pl pt ru zh), or xx: all ten"),
+    lang: str = typer.Argument(
+        ..., help="Language code (de en es fr it nl pl pt ru zh), or xx: all ten"
+    ),
     assets_dir: Path = typer.Argument(..., help="Folder for the JSONL files"),
-    dataset: str = typer.Option(HUB_DATASET, "--dataset", help="Hub dataset, or a local folder of its layout"),
+    dataset: str = typer.Option(
+        HUB_DATASET, "--dataset", help="Hub dataset, or a local folder of its layout"
+    ),
 ):
     """Put MultiNERD's train/val/test JSONL files for LANG into ASSETS_DIR, and list them with their checksums."""
     try:
@@ -161,8 +191,14 @@ def main(
         fail(str(err))
     names = [hub_filename(split, each) for each in langs for split in SPLITS]
     manifest = assets_dir / f"multinerd_{lang}.json"
-    if Path(dataset).exists():  # a local folder of the hub's layout: nothing fetch writes may go into it
-        written = [manifest, *(assets_dir / name for name in names), *(sidecar(assets_dir / name) for name in names)]
+    if (
+        Path(dataset).exists()
+    ):  # a local folder of the hub's layout: nothing fetch writes may go into it
+        written = [
+            manifest,
+            *(assets_dir / name for name in names),
+            *(sidecar(assets_dir / name) for name in names),
+        ]
         check_apart(written, [Path(dataset)])
     try:
         assets_dir.mkdir(parents=True, exist_ok=True)

@@ -30,14 +30,38 @@ from multinerd import ENTITY_TYPES, TAGSETS, Span
 from safe_io import InputError
 
 RIGHT = "right"
-MISTAKES = ("missed", "spurious", "wrong type", "wrong boundary", "wrong type and boundary")
+MISTAKES = (
+    "missed",
+    "spurious",
+    "wrong type",
+    "wrong boundary",
+    "wrong type and boundary",
+)
 KINDS = (RIGHT, *MISTAKES)
 NONE = "none"
 # One colour per entity type, for the error page and the demo.
-COLORS: Dict[str, str] = dict(zip(ENTITY_TYPES, (
-    "#aa9cfc", "#7aecec", "#feca74", "#c2f0a6", "#e4e7d2", "#bfe1d9", "#ff8197", "#ffeb80",
-    "#f2b880", "#9cc9cc", "#f0a6e0", "#d9c2f0", "#8fd19e", "#c9d4ff", "#e0c09c",
-)))  # fmt: skip
+COLORS: Dict[str, str] = dict(
+    zip(
+        ENTITY_TYPES,
+        (
+            "#aa9cfc",
+            "#7aecec",
+            "#feca74",
+            "#c2f0a6",
+            "#e4e7d2",
+            "#bfe1d9",
+            "#ff8197",
+            "#ffeb80",
+            "#f2b880",
+            "#9cc9cc",
+            "#f0a6e0",
+            "#d9c2f0",
+            "#8fd19e",
+            "#c9d4ff",
+            "#e0c09c",
+        ),
+    )
+)
 # The span key under which score.py stores the gold entities in each predicted Doc.
 GOLD_KEY = "gold"
 
@@ -65,21 +89,34 @@ def judge(gold: Sequence[Span], predicted: Sequence[Span]) -> List[Judgement]:
         same_span = [p for p in overlapping if p[:2] == g[:2]]
         same_type = [p for p in overlapping if p[2] == g[2]]
         if same_span:
-            kind, match = (RIGHT if same_span[0][2] == g[2] else "wrong type"), same_span[0]
+            kind, match = (
+                (RIGHT if same_span[0][2] == g[2] else "wrong type"),
+                same_span[0],
+            )
         elif same_type:
             kind, match = "wrong boundary", same_type[0]
         elif overlapping:
-            kind, match = "wrong type and boundary", max(overlapping, key=lambda p: _overlap(g, p))
+            kind, match = (
+                "wrong type and boundary",
+                max(overlapping, key=lambda p: _overlap(g, p)),
+            )
         else:
             kind, match = "missed", None
         judgements.append(Judgement(kind, g, match))
-    judgements += [Judgement("spurious", None, p) for p in predicted if not any(_overlap(g, p) for g in gold)]
+    judgements += [
+        Judgement("spurious", None, p)
+        for p in predicted
+        if not any(_overlap(g, p) for g in gold)
+    ]
     return judgements
 
 
 def doc_spans(doc: Doc, key: Optional[str] = None) -> List[Span]:
     """The doc's entities, or the spans of doc.spans[key], as (start, end, type)."""
-    return [(span.start, span.end, span.label_) for span in (doc.ents if key is None else doc.spans[key])]
+    return [
+        (span.start, span.end, span.label_)
+        for span in (doc.ents if key is None else doc.spans[key])
+    ]
 
 
 class MistakeCounter:
@@ -92,7 +129,9 @@ class MistakeCounter:
     def add(self, judgements: Iterable[Judgement]) -> None:
         for j in judgements:
             self.kinds[j.label, j.kind] += 1
-            self.confusion[j.gold[2] if j.gold else NONE, j.predicted[2] if j.predicted else NONE] += 1
+            self.confusion[
+                j.gold[2] if j.gold else NONE, j.predicted[2] if j.predicted else NONE
+            ] += 1
 
     def total(self, kind: str) -> int:
         return sum(n for (_, k), n in self.kinds.items() if k == kind)
@@ -100,7 +139,9 @@ class MistakeCounter:
     def per_type(self) -> Dict[str, Dict[str, int]]:
         """{type: {kind: count}} for every type seen, every kind."""
         labels = sorted({label for label, _ in self.kinds})
-        return {label: {kind: self.kinds[label, kind] for kind in KINDS} for label in labels}
+        return {
+            label: {kind: self.kinds[label, kind] for kind in KINDS} for label in labels
+        }
 
     def confusion_table(self) -> Dict[str, Dict[str, int]]:
         """{gold type or none: {predicted type or none: count}}, the non-zero cells."""
@@ -152,23 +193,35 @@ class Sentence(NamedTuple):
 
 def _rendered(sentence: Sentence, spans: Sequence[Span]) -> str:
     ents = [
-        {"start": sentence.offsets[s][0], "end": sentence.offsets[e - 1][1], "label": html.escape(label)}
+        {
+            "start": sentence.offsets[s][0],
+            "end": sentence.offsets[e - 1][1],
+            "label": html.escape(label),
+        }
         for s, e, label in spans
     ]
     doc = {"text": sentence.text, "ents": ents}
-    return displacy.render(doc, style="ent", manual=True, page=False, options={"colors": COLORS})
+    return displacy.render(
+        doc, style="ent", manual=True, page=False, options={"colors": COLORS}
+    )
 
 
 def _quoted(sentence: Sentence, span: Span) -> str:
-    text = sentence.text[sentence.offsets[span[0]][0] : sentence.offsets[span[1] - 1][1]]
+    text = sentence.text[
+        sentence.offsets[span[0]][0] : sentence.offsets[span[1] - 1][1]
+    ]
     return f"{html.escape(span[2])} “{html.escape(text)}”"
 
 
 def _described(sentence: Sentence, system: str, j: Judgement) -> str:
     """What a judgement is about: the gold entity, its prediction (with its score, if any), or both."""
     if j.predicted is not None:
-        score = (sentence.a_scores if system == "A" else sentence.b_scores).get(j.predicted)
-        predicted = _quoted(sentence, j.predicted) + ("" if score is None else f" (score {score:.2f})")
+        score = (sentence.a_scores if system == "A" else sentence.b_scores).get(
+            j.predicted
+        )
+        predicted = _quoted(sentence, j.predicted) + (
+            "" if score is None else f" (score {score:.2f})"
+        )
     if j.gold is None:
         return predicted
     if j.predicted is None:
@@ -181,25 +234,38 @@ def _describe(sentence: Sentence, system: str, j: Judgement, group: str) -> str:
     return f"<li>{system}: {kind}: {_described(sentence, system, j)}</li>"
 
 
-def confident_mistakes_table(mistakes: Sequence[Tuple[float, str, Sentence, Judgement]]) -> str:
+def confident_mistakes_table(
+    mistakes: Sequence[Tuple[float, str, Sentence, Judgement]],
+) -> str:
     """The wrong predictions given (score, system, sentence, judgement), as a table with their sentences."""
-    rows = ["<tr><th>Score</th><th>System</th><th>Kind</th><th>Prediction</th><th>Sentence</th></tr>"]
+    rows = [
+        "<tr><th>Score</th><th>System</th><th>Kind</th><th>Prediction</th><th>Sentence</th></tr>"
+    ]
     for score, system, sentence, j in mistakes:
-        rows.append(f"<tr><td>{score:.3f}</td><td>{system}</td><td>{j.kind}</td>"
-                    f"<td>{_described(sentence, system, j)}</td><td>{html.escape(sentence.text)}</td></tr>")  # fmt: skip
+        rows.append(
+            f"<tr><td>{score:.3f}</td><td>{system}</td><td>{j.kind}</td>"
+            f"<td>{_described(sentence, system, j)}</td><td>{html.escape(sentence.text)}</td></tr>"
+        )
     return f'<table class="counts">{"".join(rows)}</table>'
 
 
 def render_sentence(sentence: Sentence, group: str) -> str:
     mistakes = [
         _describe(sentence, system, j, group)
-        for system, judgements in (("A", sentence.a_judgements), ("B", sentence.b_judgements))
+        for system, judgements in (
+            ("A", sentence.a_judgements),
+            ("B", sentence.b_judgements),
+        )
         for j in judgements
         if j.kind != RIGHT
     ]
     rows = [
         f'<div class="row"><div class="who">{who}</div>{_rendered(sentence, spans)}</div>'
-        for who, spans in (("Gold", sentence.gold), ("A", sentence.a), ("B", sentence.b))
+        for who, spans in (
+            ("Gold", sentence.gold),
+            ("A", sentence.a),
+            ("B", sentence.b),
+        )
     ]
     return (
         f'<div class="sentence" id="s{sentence.index}"><h3>Test sentence {sentence.index + 1}</h3>'
@@ -215,7 +281,9 @@ def counts_table(per_type: Dict[str, Dict[str, int]], labels: Sequence[str]) -> 
         counts = (
             per_type.get(label, {})
             if label != "all"
-            else {kind: sum(c.get(kind, 0) for c in per_type.values()) for kind in KINDS}
+            else {
+                kind: sum(c.get(kind, 0) for c in per_type.values()) for kind in KINDS
+            }
         )
         cells = "".join(f"<td>{counts.get(kind, 0) or '·'}</td>" for kind in KINDS)
         rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
@@ -226,21 +294,37 @@ def sentences(a_bin: DocBin, b_bin: DocBin, vocab: Vocab) -> Iterable[Sentence]:
     """The sentences of A's and B's predictions (score.py --predictions), each judged on its own gold."""
     for i, (a, b) in enumerate(zip(a_bin.get_docs(vocab), b_bin.get_docs(vocab))):
         if [t.text for t in a] != [t.text for t in b]:
-            raise InputError(f"sentence {i + 1} differs between A's and B's predictions")
+            raise InputError(
+                f"sentence {i + 1} differs between A's and B's predictions"
+            )
         for system, doc in (("A", a), ("B", b)):
             if GOLD_KEY not in doc.spans:
-                raise InputError(f"{system}'s predictions lack the gold entities (doc.spans['{GOLD_KEY}']) at sentence "
-                                 f"{i + 1}: write them with score.py --predictions")  # fmt: skip
+                raise InputError(
+                    f"{system}'s predictions lack the gold entities (doc.spans['{GOLD_KEY}']) at sentence "
+                    f"{i + 1}: write them with score.py --predictions"
+                )
         gold_a, gold_b = doc_spans(a, GOLD_KEY), doc_spans(b, GOLD_KEY)
         pred_a, pred_b = doc_spans(a), doc_spans(b)
         offsets = [(t.idx, t.idx + len(t)) for t in a]
-        yield Sentence(i, a.text, offsets, gold_a, pred_a, pred_b, judge(gold_a, pred_a), judge(gold_b, pred_b),
-                       ent_scores(a), ent_scores(b))  # fmt: skip
+        yield Sentence(
+            i,
+            a.text,
+            offsets,
+            gold_a,
+            pred_a,
+            pred_b,
+            judge(gold_a, pred_a),
+            judge(gold_b, pred_b),
+            ent_scores(a),
+            ent_scores(b),
+        )
 
 
 def ent_scores(doc: Doc) -> Dict[Span, float]:
     """The scores (ent._.score) of the doc's entities that have one."""
-    return {(e.start, e.end, e.label_): e._.score for e in doc.ents if e._.score is not None}
+    return {
+        (e.start, e.end, e.label_): e._.score for e in doc.ents if e._.score is not None
+    }
 
 
 def sample(indices: Sequence[int], size: int, seed: str) -> List[int]:
@@ -251,11 +335,15 @@ def sample(indices: Sequence[int], size: int, seed: str) -> List[int]:
 def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
     """The error page of A's and B's predictions: counts, then a sample of at most size sentences a kind."""
     if len(a_bin) != len(b_bin):
-        raise InputError(f"A has predictions for {len(a_bin)} sentences, B for {len(b_bin)}")
+        raise InputError(
+            f"A has predictions for {len(a_bin)} sentences, B for {len(b_bin)}"
+        )
     vocab = Vocab()
     counters = {"A": MistakeCounter(), "B": MistakeCounter()}
     by_kind: Dict[str, List[int]] = {kind: [] for kind in MISTAKES}
-    confident: List[Tuple[float, str, Sentence, Judgement]] = []  # the size most confident wrong predictions
+    confident: List[
+        Tuple[float, str, Sentence, Judgement]
+    ] = []  # the size most confident wrong predictions
     for s in sentences(a_bin, b_bin, vocab):
         counters["A"].add(s.a_judgements)
         counters["B"].add(s.b_judgements)
@@ -263,9 +351,15 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
         for kind in MISTAKES:
             if kind in kinds:
                 by_kind[kind].append(s.index)
-        for system, judgements, scores in (("A", s.a_judgements, s.a_scores), ("B", s.b_judgements, s.b_scores)):
-            confident += [(scores[j.predicted], system, s, j) for j in judgements
-                          if j.kind != RIGHT and j.predicted in scores]  # fmt: skip
+        for system, judgements, scores in (
+            ("A", s.a_judgements, s.a_scores),
+            ("B", s.b_judgements, s.b_scores),
+        ):
+            confident += [
+                (scores[j.predicted], system, s, j)
+                for j in judgements
+                if j.kind != RIGHT and j.predicted in scores
+            ]
         confident = sorted(confident, key=lambda m: (-m[0], m[2].index, m[1]))[:size]
     samples = {kind: sample(indices, size, kind) for kind, indices in by_kind.items()}
     wanted = {i for chosen in samples.values() for i in chosen}
@@ -280,14 +374,23 @@ def render_page(a_bin: DocBin, b_bin: DocBin, size: int) -> str:
     ]
     tables = [
         f"<div><h2>System {system}: entities per type and kind</h2>{counts_table(counter.per_type(), labels)}</div>"
-        for (system, counter), labels in zip(counters.items(), (TAGSETS["full"], TAGSETS["five"]))
+        for (system, counter), labels in zip(
+            counters.items(), (TAGSETS["full"], TAGSETS["five"])
+        )
     ]
     body.append(f'<div class="systems">{"".join(tables)}</div>')
-    links = [f'<a href="#{kind.replace(" ", "-")}">{kind}</a> ({len(by_kind[kind])})' for kind in MISTAKES]
-    body.append(f"<p>Sentences with each kind of mistake, by A or B: {', '.join(links)}; "
-                '<a href="#confident">the most confident mistakes</a>.</p>')  # fmt: skip
+    links = [
+        f'<a href="#{kind.replace(" ", "-")}">{kind}</a> ({len(by_kind[kind])})'
+        for kind in MISTAKES
+    ]
+    body.append(
+        f"<p>Sentences with each kind of mistake, by A or B: {', '.join(links)}; "
+        '<a href="#confident">the most confident mistakes</a>.</p>'
+    )
     for kind in MISTAKES:
-        totals = ", ".join(f"{counter.total(kind)} in {system}" for system, counter in counters.items())
+        totals = ", ".join(
+            f"{counter.total(kind)} in {system}" for system, counter in counters.items()
+        )
         body += [
             f'<h2 id="{kind.replace(" ", "-")}">{kind.capitalize()}: {totals}</h2>',
             f"<p>{len(samples[kind])} of the {len(by_kind[kind])} sentences with this mistake, drawn at random "

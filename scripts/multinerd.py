@@ -17,10 +17,9 @@ UNSPACED_LANGS = ("zh",)
 # Split names in the hub's JSONL release, and the matching names in the original TSV release.
 SPLITS = {"train": "train", "val": "dev", "test": "test"}
 
-ENTITY_TYPES = (
-    "PER", "ORG", "LOC", "ANIM", "BIO", "CEL", "DIS", "EVE",
-    "FOOD", "INST", "MEDIA", "MYTH", "PLANT", "TIME", "VEHI",
-)  # fmt: skip
+ENTITY_TYPES = tuple(
+    "PER ORG LOC ANIM BIO CEL DIS EVE FOOD INST MEDIA MYTH PLANT TIME VEHI".split()
+)
 # Tag id i is TAGS[i]: O, then B-/I- for each type in the order above (the hub's ner_tags).
 TAGS = ("O",) + tuple(f"{prefix}-{label}" for label in ENTITY_TYPES for prefix in "BI")
 TAG_IDS: Dict[str, int] = {tag: i for i, tag in enumerate(TAGS)}
@@ -49,7 +48,9 @@ def expand_lang(lang: str) -> Tuple[str, ...]:
     if lang == MULTI_LANG:
         return LANGS
     if lang not in LANGS:
-        raise ValueError(f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)} ({MULTI_LANG}: all of them)")
+        raise ValueError(
+            f"Unknown language '{lang}': MultiNERD has {', '.join(LANGS)} ({MULTI_LANG}: all of them)"
+        )
     return (lang,)
 
 

@@ -76,16 +76,25 @@ def delta(b: Optional[float], a: Optional[float]) -> str:
 
 def table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     lines = [header, ["---"] * len(header), *rows]
-    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+    return "\n".join(
+        "| " + " | ".join(str(cell) for cell in line) + " |" for line in lines
+    )
 
 
 def missing_files(system_dirs: Sequence[Path]) -> List[Path]:
-    return [path for d in system_dirs for path in (d / name for name in SCORE_FILES) if not path.exists()]
+    return [
+        path
+        for d in system_dirs
+        for path in (d / name for name in SCORE_FILES)
+        if not path.exists()
+    ]
 
 
 def load(system_dir: Path) -> dict:
     """A system's spacy evaluate scores ('spacy') and score.py's ('seqeval')."""
-    spacy_scores, seqeval = (read_json(system_dir / name, REQUIRED_KEYS[name]) for name in SCORE_FILES)
+    spacy_scores, seqeval = (
+        read_json(system_dir / name, REQUIRED_KEYS[name]) for name in SCORE_FILES
+    )
     return {"spacy": spacy_scores, "seqeval": seqeval}
 
 
@@ -93,7 +102,8 @@ def setup(seqeval: dict) -> Dict[str, str]:
     """Pipeline, test data and hardware of a score.py result."""
     transformer = f" on `{seqeval['transformer']}`" if seqeval["transformer"] else ""
     return {
-        "Pipeline": ", ".join(f"`{pipe}`" for pipe in seqeval["pipeline"]) + transformer,
+        "Pipeline": ", ".join(f"`{pipe}`" for pipe in seqeval["pipeline"])
+        + transformer,
         "Test data": f"MultiNERD `{seqeval['lang']}`, {Path(seqeval['gold']).stem} split, "
         f"{seqeval['sentences']} sentences, {seqeval['tokens']} tokens",
         "Scored on": seqeval["hardware"],
@@ -104,15 +114,21 @@ def five_types_scores(a: dict, b: dict) -> Dict[str, dict]:
     """A's scores on B's five types and B's scores, checked to be on the same gold."""
     five = a["seqeval"].get("five_types")
     if five is None:
-        raise InputError(f"{a['seqeval']['model']}'s seqeval scores have no five-types scores (--five-types-gold)")
+        raise InputError(
+            f"{a['seqeval']['model']}'s seqeval scores have no five-types scores (--five-types-gold)"
+        )
     if five["gold"] != b["seqeval"]["gold"]:
-        raise InputError(f"A's five types are scored on {five['gold']}, B on {b['seqeval']['gold']}: not the same data")
+        raise InputError(
+            f"A's five types are scored on {five['gold']}, B on {b['seqeval']['gold']}: not the same data"
+        )
     return {"A (five types)": five["scores"], "B": b["seqeval"]["scores"]}
 
 
 def verdict(a_f: float, b_f: float) -> str:
     if b_f == a_f:
-        return "**B neither helps nor hurts**: the same F on the five shared types as A."
+        return (
+            "**B neither helps nor hurts**: the same F on the five shared types as A."
+        )
     word, side = ("helps", "above") if b_f > a_f else ("hurts", "below")
     return f"**B {word}**: its F on the five shared types is {abs(100 * (b_f - a_f)):.2f} points {side} A's."
 
@@ -123,8 +139,27 @@ def per_type_table(system: dict, labels: Sequence[str]) -> str:
     rows = []
     for label in labels:
         s, q = spacy_per_type.get(label, {}), seqeval_per_type.get(label, {})
-        rows.append([label, q.get("support", 0), *(pct(s.get(k)) for k in "prf"), *(pct(q.get(k)) for k in "prf")])
-    return table(["Type", "Support", "spaCy P", "spaCy R", "spaCy F", "seqeval P", "seqeval R", "seqeval F"], rows)
+        rows.append(
+            [
+                label,
+                q.get("support", 0),
+                *(pct(s.get(k)) for k in "prf"),
+                *(pct(q.get(k)) for k in "prf"),
+            ]
+        )
+    return table(
+        [
+            "Type",
+            "Support",
+            "spaCy P",
+            "spaCy R",
+            "spaCy F",
+            "seqeval P",
+            "seqeval R",
+            "seqeval F",
+        ],
+        rows,
+    )
 
 
 def per_lang_table(a: dict, b: dict) -> str:
@@ -136,7 +171,12 @@ def per_lang_table(a: dict, b: dict) -> str:
         a_lang, b_lang = a_langs.get(lang, {}), b_langs.get(lang, {})
         sentences = a_lang.get("sentences", b_lang.get("sentences", 0))
         rows.append(
-            [f"`{lang}`", sentences, *(pct(a_lang.get(k)) for k in "prf"), *(pct(b_lang.get(k)) for k in "prf")]
+            [
+                f"`{lang}`",
+                sentences,
+                *(pct(a_lang.get(k)) for k in "prf"),
+                *(pct(b_lang.get(k)) for k in "prf"),
+            ]
         )
     rows.append(
         [
@@ -146,19 +186,26 @@ def per_lang_table(a: dict, b: dict) -> str:
             *(pct(b_scores[k]) for k in "prf"),
         ]
     )
-    return table(["Language", "Sentences", "A P", "A R", "A F", "B P", "B R", "B F"], rows)
+    return table(
+        ["Language", "Sentences", "A P", "A R", "A F", "B P", "B R", "B F"], rows
+    )
 
 
 def mistakes_of(system: dict) -> Dict[str, Dict[str, int]]:
     seqeval = system["seqeval"]
     if "mistakes" not in seqeval or "confusion" not in seqeval:
-        raise InputError(f"{seqeval['model']}'s seqeval scores have no mistakes and confusion table: rerun score.py")
+        raise InputError(
+            f"{seqeval['model']}'s seqeval scores have no mistakes and confusion table: rerun score.py"
+        )
     return seqeval["mistakes"]
 
 
 def kinds_table(a: dict, b: dict) -> str:
     a_kinds, b_kinds = mistakes_of(a), mistakes_of(b)
-    rows = [[kind, *(sum(t.get(kind, 0) for t in s.values()) for s in (a_kinds, b_kinds))] for kind in KINDS]
+    rows = [
+        [kind, *(sum(t.get(kind, 0) for t in s.values()) for s in (a_kinds, b_kinds))]
+        for kind in KINDS
+    ]
     return table(["Entities", "A", "B"], rows)
 
 
@@ -167,7 +214,9 @@ def confusion_table(system: dict, labels: Sequence[str]) -> str:
     confusion = system["seqeval"]["confusion"]
     seen = set(confusion) | {p for row in confusion.values() for p in row}
     axis = [*labels, *sorted(seen - set(labels) - {NONE}), NONE]
-    rows = [[f"**{g}**", *(confusion.get(g, {}).get(p, "·") for p in axis)] for g in axis]
+    rows = [
+        [f"**{g}**", *(confusion.get(g, {}).get(p, "·") for p in axis)] for g in axis
+    ]
     return table(["Gold ↓ predicted →", *axis], rows)
 
 
@@ -178,10 +227,16 @@ def render_report(a: dict, b: dict, chart_name: str, confidence_chart_name: str)
     setup_rows = [["Types", "all 15", " ".join(TAGSETS["five"])]]
     setup_rows += [[key, a_setup[key], b_setup[key]] for key in a_setup]
     overall = [
-        [name, *(pct(s["spacy"][f"ents_{k}"]) for k in "prf"), *(pct(s["seqeval"]["scores"][k]) for k in SEQEVAL_KEYS)]
+        [
+            name,
+            *(pct(s["spacy"][f"ents_{k}"]) for k in "prf"),
+            *(pct(s["seqeval"]["scores"][k]) for k in SEQEVAL_KEYS),
+        ]
         for name, s in (("A", a), ("B", b))
     ]
-    five_overall = [[name, *(pct(s[k]) for k in SEQEVAL_KEYS)] for name, s in five.items()]
+    five_overall = [
+        [name, *(pct(s[k]) for k in SEQEVAL_KEYS)] for name, s in five.items()
+    ]
     five_overall.append(["B − A", *(delta(b5[k], a5[k]) for k in SEQEVAL_KEYS)])
     five_per_type = []
     for label in TAGSETS["five"]:
@@ -232,8 +287,14 @@ def render_report(a: dict, b: dict, chart_name: str, confidence_chart_name: str)
 def render_readme_results(a: dict, b: dict, report_path: Path) -> str:
     a5, b5 = five_types_scores(a, b).values()
     five = " ".join(TAGSETS["five"])
-    systems = (("A", "all 15", a["seqeval"]["scores"]), ("B", five, b5), ("A on B's five types", five, a5))
-    rows = [[name, types, *(pct(s[k]) for k in SEQEVAL_KEYS)] for name, types, s in systems]
+    systems = (
+        ("A", "all 15", a["seqeval"]["scores"]),
+        ("B", five, b5),
+        ("A on B's five types", five, a5),
+    )
+    rows = [
+        [name, types, *(pct(s[k]) for k in SEQEVAL_KEYS)] for name, types, s in systems
+    ]
     a_setup, b_setup = setup(a["seqeval"]), setup(b["seqeval"])
     setup_line = " ".join(
         f"{key}: {a_setup[key] if a_setup[key] == b_setup[key] else f'{a_setup[key]} (A), {b_setup[key]} (B)'}."
@@ -243,25 +304,53 @@ def render_readme_results(a: dict, b: dict, report_path: Path) -> str:
         "Entity-level micro scores and token accuracy in percent, as seqeval computes them (comparable with "
         f"Hugging Face results). {verdict(a5['f'], b5['f'])} `{report_path}` has spaCy's scores and per-type tables."
     )
-    results = table(["System", "Types", "Precision", "Recall", "F1", "Token accuracy"], rows)
+    results = table(
+        ["System", "Types", "Precision", "Recall", "F1", "Token accuracy"], rows
+    )
     return "\n\n".join([setup_line, results, note])
 
 
 def confidence_section(a: dict, b: dict, chart_name: str) -> List[str]:
     """How well each system's ent._.score predicts a right entity: ECE, and P/R/F at each score threshold."""
-    confidence = {name: s["seqeval"].get("confidence") for name, s in (("A", a), ("B", b))}
+    confidence = {
+        name: s["seqeval"].get("confidence") for name, s in (("A", a), ("B", b))
+    }
     if not all(confidence.values()):
-        return ["## Confidence", "Not measured: a pipeline without the entity_scores component (ent._.score)."]
+        return [
+            "## Confidence",
+            "Not measured: a pipeline without the entity_scores component (ent._.score).",
+        ]
     a_rows, b_rows = (c["by_threshold"] for c in confidence.values())
-    rows = [[f"≥ {ra['threshold']:.1f}", ra["entities"], *(pct(ra[k]) for k in "prf"), rb["entities"],
-             *(pct(rb[k]) for k in "prf")] for ra, rb in zip(a_rows, b_rows)]  # fmt: skip
+    rows = [
+        [
+            f"≥ {ra['threshold']:.1f}",
+            ra["entities"],
+            *(pct(ra[k]) for k in "prf"),
+            rb["entities"],
+            *(pct(rb[k]) for k in "prf"),
+        ]
+        for ra, rb in zip(a_rows, b_rows)
+    ]
     eces = ", ".join(f"{name} {c['ece']:.3f}" for name, c in confidence.items())
     return [
         "## Confidence",
         "Each predicted entity's `ent._.score` (scripts/entity_scores.py) against whether it is right (its span "
         f"and type in the gold). Expected calibration error over 10 score bins: {eces} (0: each bin's share of "
         "right entities equals its mean score). Keeping only the entities that score at least a threshold:",
-        table(["Score", "A entities", "A P", "A R", "A F", "B entities", "B P", "B R", "B F"], rows),
+        table(
+            [
+                "Score",
+                "A entities",
+                "A P",
+                "A R",
+                "A F",
+                "B entities",
+                "B P",
+                "B R",
+                "B F",
+            ],
+            rows,
+        ),
         f"![Reliability of the scores, and P/R/F by threshold]({chart_name})",
     ]
 
@@ -277,14 +366,36 @@ def write_confidence_chart(a: dict, b: dict, path: Path) -> None:
     reliability.plot([0, 1], [0, 1], color="#999", linestyle=":", label="perfect")
     for name, system in (("A", a), ("B", b)):
         confidence = system["seqeval"]["confidence"]
-        shown = [(row["score"], row["precision"]) for row in confidence["bins"] if row["entities"]]
-        reliability.plot(*zip(*shown), marker="o", label=f"System {name} (ECE {confidence['ece']:.3f})")
+        shown = [
+            (row["score"], row["precision"])
+            for row in confidence["bins"]
+            if row["entities"]
+        ]
+        reliability.plot(
+            *zip(*shown),
+            marker="o",
+            label=f"System {name} (ECE {confidence['ece']:.3f})",
+        )
         rows = confidence["by_threshold"]
         for key, style in (("p", "--"), ("r", ":"), ("f", "-")):
-            threshold.plot([r["threshold"] for r in rows], [r[key] for r in rows], style, label=f"{name} {key.upper()}")
-    reliability.set(xlabel="Mean score in the bin", ylabel="Share of right entities", xlim=(0, 1), ylim=(0, 1),
-                    title="Reliability of ent._.score")  # fmt: skip
-    threshold.set(xlabel="Score threshold", ylim=(0, 1), title="Entities scoring at least the threshold")
+            threshold.plot(
+                [r["threshold"] for r in rows],
+                [r[key] for r in rows],
+                style,
+                label=f"{name} {key.upper()}",
+            )
+    reliability.set(
+        xlabel="Mean score in the bin",
+        ylabel="Share of right entities",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        title="Reliability of ent._.score",
+    )
+    threshold.set(
+        xlabel="Score threshold",
+        ylim=(0, 1),
+        title="Entities scoring at least the threshold",
+    )
     reliability.legend(fontsize="small")
     threshold.legend(fontsize="small", ncol=2)
     fig.tight_layout()
@@ -303,8 +414,17 @@ def write_chart(a: dict, b: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 4))
     for name, system, offset in (("A", a, -0.2), ("B", b, 0.2)):
         per_type = system["seqeval"]["scores"]["per_type"]
-        shown = [(i + offset, 100 * per_type[label]["f"]) for i, label in enumerate(labels) if label in per_type]
-        ax.bar([x for x, _ in shown], [f for _, f in shown], width=0.4, label=f"System {name}")
+        shown = [
+            (i + offset, 100 * per_type[label]["f"])
+            for i, label in enumerate(labels)
+            if label in per_type
+        ]
+        ax.bar(
+            [x for x, _ in shown],
+            [f for _, f in shown],
+            width=0.4,
+            label=f"System {name}",
+        )
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylim(0, 100)
     ax.set_ylabel("F1 (%)")
@@ -333,15 +453,23 @@ def main(
     b_dir: Path = typer.Argument(..., help="System B's folder (training/PIPELINE/b)"),
     output_path: Path = typer.Argument(..., help="Report to write (Markdown)"),
     error_samples: int = typer.Option(
-        20, "--error-samples", min=0, help="Sentences shown for each kind of mistake, at most"
+        20,
+        "--error-samples",
+        min=0,
+        help="Sentences shown for each kind of mistake, at most",
     ),
-    readme_path: Optional[Path] = typer.Option(None, "--readme", help="Also write the results section of this README"),
+    readme_path: Optional[Path] = typer.Option(
+        None, "--readme", help="Also write the results section of this README"
+    ),
 ):
     """Write the report of systems A and B, and optionally the README's results section."""
     chart_path = output_path.with_name(f"{output_path.stem}_f1.png")
     confidence_path = output_path.with_name(f"{output_path.stem}_confidence.png")
     errors_path = output_path.with_name(ERRORS_PAGE)
-    outputs = Outputs(files=[output_path, chart_path, confidence_path, errors_path, readme_path], inputs=[a_dir, b_dir])
+    outputs = Outputs(
+        files=[output_path, chart_path, confidence_path, errors_path, readme_path],
+        inputs=[a_dir, b_dir],
+    )
     readme = None if readme_path is None else readme_text(readme_path)
     missing = ", ".join(map(str, missing_files([a_dir, b_dir])))
     with outputs:
@@ -349,26 +477,42 @@ def main(
             if readme_path is None:
                 fail(f"No scores to report: {missing} missing")
             outputs.write(
-                readme_path, write_text(replace_between_markers(readme, README_START, README_END, NOT_MEASURED))
+                readme_path,
+                write_text(
+                    replace_between_markers(
+                        readme, README_START, README_END, NOT_MEASURED
+                    )
+                ),
             )
             outputs.commit()
-            msg.warn(f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'")
+            msg.warn(
+                f"No scores ({missing} missing): {readme_path} says '{NOT_MEASURED}'"
+            )
             return
         a, b = load(a_dir), load(b_dir)
         predictions = [d / PREDICTIONS for d in (a_dir, b_dir)]
         for path in predictions:
             if not path.is_file():
-                raise InputError(f"{path}: no such file (score.py --predictions writes it)")
+                raise InputError(
+                    f"{path}: no such file (score.py --predictions writes it)"
+                )
         report = render_report(a, b, chart_path.name, confidence_path.name)
         page = render_page(*(read_docbin(path) for path in predictions), error_samples)
         outputs.write(output_path, write_text(report))
         outputs.write(chart_path, lambda tmp: write_chart(a, b, tmp))
         if a["seqeval"].get("confidence") and b["seqeval"].get("confidence"):
-            outputs.write(confidence_path, lambda tmp: write_confidence_chart(a, b, tmp))
+            outputs.write(
+                confidence_path, lambda tmp: write_confidence_chart(a, b, tmp)
+            )
         outputs.write(errors_path, write_text(page))
         if readme_path is not None:
             results = render_readme_results(a, b, output_path)
-            outputs.write(readme_path, write_text(replace_between_markers(readme, README_START, README_END, results)))
+            outputs.write(
+                readme_path,
+                write_text(
+                    replace_between_markers(readme, README_START, README_END, results)
+                ),
+            )
         outputs.commit()
     msg.good(f"Wrote {output_path}, its charts and {errors_path}")
     if readme_path is not None:

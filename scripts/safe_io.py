@@ -59,8 +59,13 @@ def read_json(path: Path, keys: Iterable[str] = ()) -> dict:
     try:
         data = json.loads(path.read_bytes())
     except OSError as err:
-        raise InputError(f"{path}: cannot read it ({err.strerror or one_line(err)})") from None
-    except (ValueError, RecursionError) as err:  # JSON, UTF-8, and numbers Python will not parse
+        raise InputError(
+            f"{path}: cannot read it ({err.strerror or one_line(err)})"
+        ) from None
+    except (
+        ValueError,
+        RecursionError,
+    ) as err:  # JSON, UTF-8, and numbers Python will not parse
         raise InputError(f"{path}: not JSON ({one_line(err)})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object, got {type(data).__name__}")
@@ -71,7 +76,9 @@ def read_json(path: Path, keys: Iterable[str] = ()) -> dict:
 
 
 def has_key(data: object, path: list) -> bool:
-    return not path or (isinstance(data, dict) and path[0] in data and has_key(data[path[0]], path[1:]))
+    return not path or (
+        isinstance(data, dict) and path[0] in data and has_key(data[path[0]], path[1:])
+    )
 
 
 def read_docbin(path: Path):
@@ -81,8 +88,12 @@ def read_docbin(path: Path):
     try:
         return DocBin().from_disk(path)
     except OSError as err:
-        raise InputError(f"{path}: cannot read it ({err.strerror or one_line(err)})") from None
-    except Exception as err:  # spaCy raises whatever its decoders raise on a file that is no DocBin
+        raise InputError(
+            f"{path}: cannot read it ({err.strerror or one_line(err)})"
+        ) from None
+    except (
+        Exception
+    ) as err:  # spaCy raises whatever its decoders raise on a file that is no DocBin
         raise InputError(f"{path}: not a spaCy DocBin ({one_line(err)})") from None
 
 
@@ -90,7 +101,9 @@ def resolved(path: Path) -> Path:
     try:
         return path.resolve()
     except (OSError, RuntimeError) as err:  # a symlink loop
-        raise InputError(f"{path}: cannot resolve this path ({one_line(err)})") from None
+        raise InputError(
+            f"{path}: cannot resolve this path ({one_line(err)})"
+        ) from None
 
 
 def relation(path: Path, other: Path) -> Optional[str]:
@@ -105,7 +118,9 @@ def relation(path: Path, other: Path) -> Optional[str]:
     return None
 
 
-def check_apart(outputs: Iterable[Optional[Path]], inputs: Iterable[Optional[Path]] = ()) -> None:
+def check_apart(
+    outputs: Iterable[Optional[Path]], inputs: Iterable[Optional[Path]] = ()
+) -> None:
     """InputError unless each output is apart from every input and every other output: not it, not inside it,
     not holding it. None stands for an optional path not given."""
     outputs = [Path(p) for p in outputs if p is not None]
@@ -114,11 +129,15 @@ def check_apart(outputs: Iterable[Optional[Path]], inputs: Iterable[Optional[Pat
         for source in inputs:
             how = relation(output, source)
             if how:
-                raise InputError(f"{output}: {how} the input {source}; pick an output apart from the inputs")
+                raise InputError(
+                    f"{output}: {how} the input {source}; pick an output apart from the inputs"
+                )
         for other in outputs[i + 1 :]:
             how = relation(output, other)
             if how:
-                raise InputError(f"{output}: {how} the output {other}; each output needs a place of its own")
+                raise InputError(
+                    f"{output}: {how} the output {other}; each output needs a place of its own"
+                )
 
 
 def check_output_file(dest: Path) -> None:
@@ -168,7 +187,13 @@ def state(path: Path) -> State:
         info = os.lstat(path)
     except FileNotFoundError:
         return None
-    return stat.S_IFMT(info.st_mode), info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
+    return (
+        stat.S_IFMT(info.st_mode),
+        info.st_dev,
+        info.st_ino,
+        info.st_mtime_ns,
+        info.st_size,
+    )
 
 
 class Outputs:
@@ -182,8 +207,12 @@ class Outputs:
             outputs.commit()
     """
 
-    def __init__(self, files: Iterable[Optional[Path]] = (), folders: Iterable[Optional[Path]] = (),
-                 inputs: Iterable[Optional[Path]] = ()):  # fmt: skip
+    def __init__(
+        self,
+        files: Iterable[Optional[Path]] = (),
+        folders: Iterable[Optional[Path]] = (),
+        inputs: Iterable[Optional[Path]] = (),
+    ):
         files = [Path(p) for p in files if p is not None]
         folders = [Path(p) for p in folders if p is not None]
         check_apart([*files, *folders], inputs)
@@ -191,8 +220,12 @@ class Outputs:
             check_output_file(dest)
         for dest in folders:
             if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
-                raise InputError(f"{dest}: exists and is not a folder; the output must be a folder")
-        self.found: Dict[Path, State] = {dest: state(dest) for dest in [*files, *folders]}
+                raise InputError(
+                    f"{dest}: exists and is not a folder; the output must be a folder"
+                )
+        self.found: Dict[Path, State] = {
+            dest: state(dest) for dest in [*files, *folders]
+        }
         self.written: Dict[Path, Path] = {}
         self.kept = False
 
@@ -222,8 +255,14 @@ class Outputs:
         except BaseException as err:
             remove(tmp)
             if isinstance(err, OSError):
-                cause = f"{err.filename}: " if err.filename and Path(err.filename) != tmp else ""
-                raise InputError(f"{dest}: cannot write it ({cause}{err.strerror or one_line(err)})") from None
+                cause = (
+                    f"{err.filename}: "
+                    if err.filename and Path(err.filename) != tmp
+                    else ""
+                )
+                raise InputError(
+                    f"{dest}: cannot write it ({cause}{err.strerror or one_line(err)})"
+                ) from None
             raise
         self.written[dest] = tmp
         return tmp
@@ -241,7 +280,9 @@ class Outputs:
         try:
             for dest, tmp in self.written.items():
                 if self.found[dest] is not None and stat.S_ISDIR(self.found[dest][0]):
-                    aside = temporary_name(dest)  # a folder can be renamed over only when empty
+                    aside = temporary_name(
+                        dest
+                    )  # a folder can be renamed over only when empty
                     os.replace(dest, aside)
                     os.replace(tmp, dest)
                     shutil.rmtree(aside)
@@ -260,7 +301,9 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_atomically(dest: Path, write: Callable[[Path], None], inputs: Iterable[Optional[Path]] = ()) -> None:
+def write_atomically(
+    dest: Path, write: Callable[[Path], None], inputs: Iterable[Optional[Path]] = ()
+) -> None:
     """One output file, guarded as Outputs guards them: write(tmp), then the rename."""
     with Outputs(files=[dest], inputs=inputs) as outputs:
         outputs.write(dest, write)

@@ -34,7 +34,10 @@ FIVE_TYPES = TAGSETS["five"]
 
 
 def score(
-    nlp, gold_path: Path, five_types_gold_path: Optional[Path], predictions: Optional[DocBin] = None
+    nlp,
+    gold_path: Path,
+    five_types_gold_path: Optional[Path],
+    predictions: Optional[DocBin] = None,
 ) -> Tuple[SeqevalScorer, SeqevalScorer, MistakeCounter, ConfidenceCounter]:
     """Tag GOLD's sentences with nlp, streaming; count them against GOLD and the five-types gold, and the
     entities' scores (ent._.score) against GOLD.
@@ -49,32 +52,55 @@ def score(
     else:
         n_five = count_docs(five_types_gold_path)
         if n_five != n_gold:
-            raise InputError(f"{five_types_gold_path}: {n_five} sentences, {gold_path} has {n_gold}")
+            raise InputError(
+                f"{five_types_gold_path}: {n_five} sentences, {gold_path} has {n_gold}"
+            )
         pairs = (
             (lang, gold, five_gold)
-            for (lang, gold), (_, five_gold) in zip(golds, read_docs(five_types_gold_path, nlp.vocab))
+            for (lang, gold), (_, five_gold) in zip(
+                golds, read_docs(five_types_gold_path, nlp.vocab)
+            )
         )
     inputs = (
         (
-            Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]),
+            Doc(
+                nlp.vocab,
+                words=[t.text for t in gold],
+                spaces=[bool(t.whitespace_) for t in gold],
+            ),
             (lang, gold, five_gold),
         )
         for lang, gold, five_gold in pairs
     )
-    scorer, five_scorer, mistakes, confidence = SeqevalScorer(), SeqevalScorer(), MistakeCounter(), ConfidenceCounter()
+    scorer, five_scorer, mistakes, confidence = (
+        SeqevalScorer(),
+        SeqevalScorer(),
+        MistakeCounter(),
+        ConfidenceCounter(),
+    )
     tagged = nlp.pipe(inputs, as_tuples=True)
-    for i, (doc, (lang, gold, five_gold)) in enumerate(tqdm(tagged, total=n_gold, unit="sent", disable=None)):
+    for i, (doc, (lang, gold, five_gold)) in enumerate(
+        tqdm(tagged, total=n_gold, unit="sent", disable=None)
+    ):
         scorer.add(iob_tags(gold), iob_tags(doc), lang)
         mistakes.add(judge(doc_spans(gold), doc_spans(doc)))
-        scores = {(e.start, e.end, e.label_): e._.score for e in doc.ents if e._.score is not None}
+        scores = {
+            (e.start, e.end, e.label_): e._.score
+            for e in doc.ents
+            if e._.score is not None
+        }
         if scores:
             confidence.add(set(doc_spans(gold)), scores)
         if predictions is not None:
-            doc.spans[GOLD_KEY] = [Span(doc, ent.start, ent.end, ent.label_) for ent in gold.ents]
+            doc.spans[GOLD_KEY] = [
+                Span(doc, ent.start, ent.end, ent.label_) for ent in gold.ents
+            ]
             predictions.add(doc)
         if five_gold is not None:
             if [t.text for t in five_gold] != [t.text for t in gold]:
-                raise InputError(f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s")
+                raise InputError(
+                    f"{five_types_gold_path}: sentence {i + 1} differs from {gold_path}'s"
+                )
             five_scorer.add(iob_tags(five_gold), iob_tags(doc, FIVE_TYPES), lang)
     return scorer, five_scorer, mistakes, confidence
 
@@ -83,7 +109,8 @@ def score(
 def main(
     model_path: Path = typer.Argument(..., help="Trained pipeline folder (model-best)"),
     gold_path: Path = typer.Argument(
-        ..., help="Test DocBin with the gold entities, or a folder of them (one a language)"
+        ...,
+        help="Test DocBin with the gold entities, or a folder of them (one a language)",
     ),
     output_path: Path = typer.Argument(..., help="JSON file to write"),
     five_types_gold_path: Optional[Path] = typer.Option(
@@ -92,7 +119,9 @@ def main(
         help="System B's test DocBin (or folder): also score the predictions of its five types on it",
     ),
     predictions_path: Optional[Path] = typer.Option(
-        None, "--predictions", help="DocBin to write: the predicted Docs, the gold entities as doc.spans['gold']"
+        None,
+        "--predictions",
+        help="DocBin to write: the predicted Docs, the gold entities as doc.spans['gold']",
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
 ):
@@ -100,19 +129,30 @@ def main(
     for path in (model_path, gold_path, five_types_gold_path):
         if path is not None and not path.exists():
             fail(f"{path}: no such file or folder")
-    outputs = Outputs(files=[output_path, predictions_path], inputs=[model_path, gold_path, five_types_gold_path])
+    outputs = Outputs(
+        files=[output_path, predictions_path],
+        inputs=[model_path, gold_path, five_types_gold_path],
+    )
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
     try:
         nlp = spacy.load(model_path)
     except Exception as err:  # a broken config, missing weights
         fail(f"{model_path}: cannot load this pipeline ({one_line(err)})")
-    predictions = None if predictions_path is None else DocBin(attrs=["ENT_IOB", "ENT_TYPE"], store_user_data=True)
-    scorer, five_scorer, mistakes, confidence = score(nlp, gold_path, five_types_gold_path, predictions)
+    predictions = (
+        None
+        if predictions_path is None
+        else DocBin(attrs=["ENT_IOB", "ENT_TYPE"], store_user_data=True)
+    )
+    scorer, five_scorer, mistakes, confidence = score(
+        nlp, gold_path, five_types_gold_path, predictions
+    )
     result = {
         "model": str(model_path),
         # Training sets paths.transformer for either pipeline; only the transformer pipeline uses it.
-        "transformer": nlp.config["paths"].get("transformer") if "transformer" in nlp.pipe_names else None,
+        "transformer": nlp.config["paths"].get("transformer")
+        if "transformer" in nlp.pipe_names
+        else None,
         "lang": nlp.lang,
         "pipeline": nlp.pipe_names,
         "hardware": describe_device(gpu_id),
@@ -128,14 +168,20 @@ def main(
         "confidence": confidence.result() if confidence.scored else None,
     }
     if five_types_gold_path is not None:
-        five_types = {"gold": str(five_types_gold_path), "types": list(FIVE_TYPES), "scores": five_scorer.scores()}
+        five_types = {
+            "gold": str(five_types_gold_path),
+            "types": list(FIVE_TYPES),
+            "scores": five_scorer.scores(),
+        }
         result["five_types"] = five_types
     with outputs:
         outputs.write(output_path, write_json(result))
         if predictions is not None:
             outputs.write(predictions_path, predictions.to_disk)
         outputs.commit()
-    msg.good(f"Wrote {output_path}: F {result['scores']['f']:.4f}, token acc {result['scores']['token_acc']:.4f}")
+    msg.good(
+        f"Wrote {output_path}: F {result['scores']['f']:.4f}, token acc {result['scores']['token_acc']:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -41,10 +41,17 @@ class SeqevalScorer:
         self.correct: Counter = Counter()
         self.per_lang: Dict[str, SeqevalScorer] = {}
 
-    def add(self, gold_tags: Sequence[str], predicted_tags: Sequence[str], lang: Optional[str] = None) -> None:
+    def add(
+        self,
+        gold_tags: Sequence[str],
+        predicted_tags: Sequence[str],
+        lang: Optional[str] = None,
+    ) -> None:
         """Count one sentence: its gold and predicted tags, one per token; with lang, in that language's counts too."""
         if lang is not None:
-            self.per_lang.setdefault(lang, SeqevalScorer()).add(gold_tags, predicted_tags)
+            self.per_lang.setdefault(lang, SeqevalScorer()).add(
+                gold_tags, predicted_tags
+            )
         self.sentences += 1
         self.tokens += len(gold_tags)
         self.correct_tags += sum(g == p for g, p in zip(gold_tags, predicted_tags))
@@ -60,9 +67,14 @@ class SeqevalScorer:
         The overall scores are micro over all sentences, of every language; per_lang has each language's
         token accuracy, P/R/F, sentences and support.
         """
-        totals = [sum(counts.values()) for counts in (self.correct, self.predicted, self.gold)]
+        totals = [
+            sum(counts.values()) for counts in (self.correct, self.predicted, self.gold)
+        ]
         per_type = {
-            label: {**_prf(self.correct[label], self.predicted[label], self.gold[label]), "support": self.gold[label]}
+            label: {
+                **_prf(self.correct[label], self.predicted[label], self.gold[label]),
+                "support": self.gold[label],
+            }
             for label in sorted(self.gold.keys() | self.predicted.keys())
         }
         token_acc = self.correct_tags / self.tokens if self.tokens else 0.0
@@ -70,5 +82,12 @@ class SeqevalScorer:
         for lang, scorer in sorted(self.per_lang.items()):
             scores = scorer.scores()
             per_lang[lang] = {key: scores[key] for key in ("token_acc", "p", "r", "f")}
-            per_lang[lang].update(sentences=scorer.sentences, support=sum(scorer.gold.values()))
-        return {"token_acc": token_acc, **_prf(*totals), "per_type": per_type, "per_lang": per_lang}
+            per_lang[lang].update(
+                sentences=scorer.sentences, support=sum(scorer.gold.values())
+            )
+        return {
+            "token_acc": token_acc,
+            **_prf(*totals),
+            "per_type": per_type,
+            "per_lang": per_lang,
+        }

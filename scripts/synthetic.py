@@ -28,7 +28,16 @@ import typer
 from wasabi import msg
 
 from detokenize import spaces
-from multinerd import ENTITY_TYPES, LANGS, MULTI_LANG, SPLITS, TAG_IDS, UNSPACED_LANGS, expand_lang, hub_filename
+from multinerd import (
+    ENTITY_TYPES,
+    LANGS,
+    MULTI_LANG,
+    SPLITS,
+    TAG_IDS,
+    UNSPACED_LANGS,
+    expand_lang,
+    hub_filename,
+)
 from safe_io import fail
 
 
@@ -44,8 +53,16 @@ class Kind(NamedTuple):
 
 KINDS: Dict[str, Kind] = {
     "PER": Kind(30, (1, 2, 2, 3), True, ("", "o", "a", "son", "ez", "ov"), ("",)),
-    "ORG": Kind(14, (1, 2, 3), True, ("", "corp", "tel", "ex", "ia"), ("公司", "集团", "大学")),
-    "LOC": Kind(26, (1, 1, 2), True, ("", "burg", "ville", "stad", "grad"), ("市", "州", "岛", "")),
+    "ORG": Kind(
+        14, (1, 2, 3), True, ("", "corp", "tel", "ex", "ia"), ("公司", "集团", "大学")
+    ),
+    "LOC": Kind(
+        26,
+        (1, 1, 2),
+        True,
+        ("", "burg", "ville", "stad", "grad"),
+        ("市", "州", "岛", ""),
+    ),
     "ANIM": Kind(3, (1, 1, 2), False, ("", "ox", "ard", "pus"), ("兽", "鸟", "鱼")),
     "BIO": Kind(0.2, (1, 2), False, ("", "coccus", "ella"), ("菌", "藻")),
     "CEL": Kind(0.8, (1, 2), True, ("", "aris", "ides"), ("星", "座")),
@@ -56,19 +73,35 @@ KINDS: Dict[str, Kind] = {
     "MEDIA": Kind(3, (1, 2, 3, 4), True, ("", "us", "a"), ("记", "传", "")),
     "MYTH": Kind(0.5, (1,), True, ("", "eus", "ira", "thor"), ("神", "")),
     "PLANT": Kind(2, (1, 2), False, ("", "wort", "anthus", "leaf"), ("草", "树", "花")),
-    "TIME": Kind(1.5, (1, 2), True, ("", "ian", "ozoic", "era"), ("时代", "王朝", "纪")),
+    "TIME": Kind(
+        1.5, (1, 2), True, ("", "ian", "ozoic", "era"), ("时代", "王朝", "纪")
+    ),
     "VEHI": Kind(0.3, (1, 2), True, ("", "liner", "jet", "mobil"), ("号", "舰")),
 }
 # Word stems are one or two syllables: Latin, transliterated for Russian, and characters for Chinese.
 SYLLABLES = [onset + vowel for onset in "bdgklmnprstvz" for vowel in "aeiou"]
-CYRILLIC = str.maketrans({**dict(zip("abcdefghiklmnoprstuvwz", "абкдефгхиклмнопрстуввз")), "j": "дж", "x": "кс"})
-ZH_SYLLABLES = "卡洛米拉特维索尼克巴多里安娜斯塔莫贝尔格兰德弗朗西亚伊奥蒙萨图瓦泽佩罗丁汉"
+CYRILLIC = str.maketrans(
+    {
+        **dict(zip("abcdefghiklmnoprstuvwz", "абкдефгхиклмнопрстуввз")),
+        "j": "дж",
+        "x": "кс",
+    }
+)
+ZH_SYLLABLES = (
+    "卡洛米拉特维索尼克巴多里安娜斯塔莫贝尔格兰德弗朗西亚伊奥蒙萨图瓦泽佩罗丁汉"
+)
 # A type's names for every split: NAMES_PER_WEIGHT a unit of its weight, at least MIN_NAMES; half as many again
 # that train never has, from which the dev and test splits draw UNSEEN_SHARE of their names (as a real held-out
 # split holds names its train split lacks, so that dev scores what test scores).
 NAMES_PER_WEIGHT, MIN_NAMES, UNSEEN_SHARE = 3, 8, 1 / 3
 # Pairs of types that share their first two names: only the phrase around such a name tells its type.
-AMBIGUOUS = (("LOC", "PER"), ("ORG", "LOC"), ("CEL", "MYTH"), ("MEDIA", "PER"), ("FOOD", "ORG"))
+AMBIGUOUS = (
+    ("LOC", "PER"),
+    ("ORG", "LOC"),
+    ("CEL", "MYTH"),
+    ("MEDIA", "PER"),
+    ("FOOD", "ORG"),
+)
 # Entities a sentence, and their weights; sentence lengths in tokens: lognormal, within bounds.
 ENTITY_COUNTS, ENTITY_COUNT_WEIGHTS = (0, 1, 2, 3), (15, 45, 30, 10)
 LENGTH_MU, LENGTH_SIGMA, MIN_LENGTH, MAX_LENGTH = 3.1, 0.35, 10, 40
@@ -285,7 +318,9 @@ def phrases(lang: str) -> Dict[str, List[str]]:
     table: Dict[str, List[str]] = {}
     for line in PHRASES[lang].strip().splitlines():
         key, _, texts = line.partition(":")
-        table.setdefault(key.strip(), []).extend(text.strip() for text in texts.split("|"))
+        table.setdefault(key.strip(), []).extend(
+            text.strip() for text in texts.split("|")
+        )
     assert list(table) == [*ENTITY_TYPES, FILLER], f"{lang}: phrases for {list(table)}"
     return table
 
@@ -344,26 +379,45 @@ def sentences(n: int, lang: str, seed: int = 0, split: str = "train") -> List[di
         name = rng.choice(unseen if rng.random() < unseen_share else seen)
         tags = [TAG_IDS[f"B-{label}"]] + [TAG_IDS[f"I-{label}"]] * (len(name) - 1)
         before, _, after = rng.choice(table[label]).partition("{}")
-        return [(w, 0) for w in words(before, lang)] + list(zip(name, tags)) + [(w, 0) for w in words(after, lang)]
+        return (
+            [(w, 0) for w in words(before, lang)]
+            + list(zip(name, tags))
+            + [(w, 0) for w in words(after, lang)]
+        )
 
     records = []
     for i in range(n):
-        labels = rng.choices(ENTITY_TYPES, weights, k=rng.choices(ENTITY_COUNTS, ENTITY_COUNT_WEIGHTS)[0])
+        labels = rng.choices(
+            ENTITY_TYPES, weights, k=rng.choices(ENTITY_COUNTS, ENTITY_COUNT_WEIGHTS)[0]
+        )
         if i < len(ENTITY_TYPES):
             labels = [ENTITY_TYPES[i], *labels[1:]]
         clauses = [entity_clause(label) for label in labels]
-        length = min(MAX_LENGTH, max(MIN_LENGTH, round(rng.lognormvariate(LENGTH_MU, LENGTH_SIGMA))))
+        length = min(
+            MAX_LENGTH,
+            max(MIN_LENGTH, round(rng.lognormvariate(LENGTH_MU, LENGTH_SIGMA))),
+        )
         fillers = itertools.cycle(rng.sample(table[FILLER], len(table[FILLER])))
         while sum(len(clause) + 1 for clause in clauses) < length:
             clauses.append([(w, 0) for w in words(next(fillers), lang)])
         rng.shuffle(clauses)
         pairs = list(clauses[0])
         for clause in clauses[1:]:
-            pairs += [(left, 0), *clause, (right, 0)] if rng.random() < PARENTHESIS_SHARE else [(comma, 0), *clause]
+            pairs += (
+                [(left, 0), *clause, (right, 0)]
+                if rng.random() < PARENTHESIS_SHARE
+                else [(comma, 0), *clause]
+            )
         pairs.append((stop, 0))
         first, tag = pairs[0]
         pairs[0] = (first[:1].upper() + first[1:], tag)
-        records.append({"tokens": [w for w, _ in pairs], "ner_tags": [t for _, t in pairs], "lang": lang})
+        records.append(
+            {
+                "tokens": [w for w, _ in pairs],
+                "ner_tags": [t for _, t in pairs],
+                "lang": lang,
+            }
+        )
     return records
 
 
@@ -377,12 +431,19 @@ def write_jsonl(path: Path, records: List[dict]) -> None:
 DEFAULT_SIZES = (600, 200, 200)
 
 
-def write_data(assets_dir: Path, lang: str = "en", sizes: Sequence[int] = DEFAULT_SIZES, seed: int = 0) -> None:
+def write_data(
+    assets_dir: Path,
+    lang: str = "en",
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    seed: int = 0,
+) -> None:
     """Write train/val/test JSONL files of sizes sentences as fetch would leave them in assets/ (xx: of every
     language)."""
     for each in expand_lang(lang):
         for split, n in zip(SPLITS, sizes):
-            write_jsonl(assets_dir / hub_filename(split, each), sentences(n, each, seed, split))
+            write_jsonl(
+                assets_dir / hub_filename(split, each), sentences(n, each, seed, split)
+            )
 
 
 class Family(str, Enum):
@@ -399,11 +460,20 @@ class Family(str, Enum):
 MULTILINGUAL = (Family.mbert, Family.xlmr)
 # Sizes of every tiny encoder (BertConfig's names; DistilBertConfig has names of its own). The rest are the
 # config's defaults (a base model's).
-TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+TINY_BERT = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+}
 TINY_DISTILBERT = {"dim": 32, "n_layers": 2, "n_heads": 2, "hidden_dim": 64}
 TINY_XLNET = {"d_model": 32, "n_layer": 2, "n_head": 2, "d_inner": 64}
 # RoBERTa's positions start after the padding id: 514 of them for 512 tokens, as in roberta-base.
-ROBERTA_POSITIONS = {"max_position_embeddings": 514, "type_vocab_size": 1, "pad_token_id": 1}
+ROBERTA_POSITIONS = {
+    "max_position_embeddings": 514,
+    "type_vocab_size": 1,
+    "pad_token_id": 1,
+}
 # Per family: its transformers model_type and config settings.
 ENCODERS = {
     Family.bert: ("bert", TINY_BERT),
@@ -428,19 +498,31 @@ def texts(langs: Sequence[str]) -> List[str]:
     for lang in langs:
         for record in sentences(TOKENIZER_SENTENCES, lang):
             tokens = record["tokens"]
-            lines.append("".join(token + " " * space for token, space in zip(tokens, spaces(tokens, lang))))
+            lines.append(
+                "".join(
+                    token + " " * space
+                    for token, space in zip(tokens, spaces(tokens, lang))
+                )
+            )
     return lines
 
 
 def train_tokenizer(family: Family, lines: List[str], model_dir: Path, vocab_size: int):
     """A fast tokenizer of the family's kind, trained on lines, its vocabulary files in model_dir."""
     from tokenizers.implementations import BertWordPieceTokenizer, ByteLevelBPETokenizer
-    from transformers import BertTokenizerFast, DistilBertTokenizerFast, RobertaTokenizerFast, XLMRobertaTokenizerFast
+    from transformers import (
+        BertTokenizerFast,
+        DistilBertTokenizerFast,
+        RobertaTokenizerFast,
+        XLMRobertaTokenizerFast,
+    )
 
     model_dir.mkdir(parents=True, exist_ok=True)
     if family == Family.roberta:
         bpe = ByteLevelBPETokenizer()
-        bpe.train_from_iterator(lines, vocab_size=vocab_size, special_tokens=ROBERTA_SPECIAL_TOKENS)
+        bpe.train_from_iterator(
+            lines, vocab_size=vocab_size, special_tokens=ROBERTA_SPECIAL_TOKENS
+        )
         vocab, merges = bpe.save_model(str(model_dir))
         return RobertaTokenizerFast(vocab, merges, model_max_length=MAX_TOKENS)
     if family in (Family.xlmr, Family.xlnet):
@@ -463,12 +545,18 @@ def train_tokenizer(family: Family, lines: List[str], model_dir: Path, vocab_siz
             return XLNetTokenizerFast(vocab_file=str(path), model_max_length=MAX_TOKENS)
         path = model_dir / "sentencepiece.bpe.model"
         path.write_bytes(model.getvalue())
-        return XLMRobertaTokenizerFast(vocab_file=str(path), model_max_length=MAX_TOKENS)
+        return XLMRobertaTokenizerFast(
+            vocab_file=str(path), model_max_length=MAX_TOKENS
+        )
     # Cased WordPiece; BERT's normalizer makes every CJK character a word of its own.
     wordpiece = BertWordPieceTokenizer(lowercase=False)
-    wordpiece.train_from_iterator(lines, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
+    wordpiece.train_from_iterator(
+        lines, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS
+    )
     (vocab,) = wordpiece.save_model(str(model_dir))
-    tokenizer_class = DistilBertTokenizerFast if family == Family.distilbert else BertTokenizerFast
+    tokenizer_class = (
+        DistilBertTokenizerFast if family == Family.distilbert else BertTokenizerFast
+    )
     return tokenizer_class(vocab, do_lower_case=False, model_max_length=MAX_TOKENS)
 
 
@@ -479,21 +567,32 @@ def save_encoder(model_dir: Path, tokenizer, model_type: str, **config) -> None:
 
     tokenizer.save_pretrained(model_dir)
     torch.manual_seed(0)
-    model = AutoModel.from_config(AutoConfig.for_model(model_type, vocab_size=len(tokenizer), **config))
+    model = AutoModel.from_config(
+        AutoConfig.for_model(model_type, vocab_size=len(tokenizer), **config)
+    )
     model.save_pretrained(model_dir)
 
 
-def write_model(model_dir: Path, family: Family = Family.bert, lang: str = "en") -> None:
+def write_model(
+    model_dir: Path, family: Family = Family.bert, lang: str = "en"
+) -> None:
     """Save a tiny randomly initialised encoder of the family, with a tokenizer trained on generated text in
     lang (mbert and xlmr: in all ten languages)."""
     multilingual = family in MULTILINGUAL
     lines = texts(LANGS if multilingual else expand_lang(lang))
-    tokenizer = train_tokenizer(family, lines, model_dir, MULTILINGUAL_VOCAB_SIZE if multilingual else VOCAB_SIZE)
+    tokenizer = train_tokenizer(
+        family,
+        lines,
+        model_dir,
+        MULTILINGUAL_VOCAB_SIZE if multilingual else VOCAB_SIZE,
+    )
     model_type, config = ENCODERS[family]
     save_encoder(model_dir, tokenizer, model_type, **config)
 
 
-def write_bert(model_dir: Path, pieces: List[str], vocab_size: int = 0, **config) -> None:
+def write_bert(
+    model_dir: Path, pieces: List[str], vocab_size: int = 0, **config
+) -> None:
     """Save a randomly initialised BERT whose WordPiece vocabulary is given (the throughput benchmark's).
 
     The vocabulary is BERT's special tokens, `pieces` (words or ##suffixes), then every character of them
@@ -503,14 +602,20 @@ def write_bert(model_dir: Path, pieces: List[str], vocab_size: int = 0, **config
     from transformers import BertTokenizerFast
 
     chars = sorted({c for piece in pieces for c in piece.removeprefix("##")})
-    vocab = list(dict.fromkeys(SPECIAL_TOKENS + pieces + chars + [f"##{c}" for c in chars]))
+    vocab = list(
+        dict.fromkeys(SPECIAL_TOKENS + pieces + chars + [f"##{c}" for c in chars])
+    )
     if vocab_size:
         if len(vocab) > vocab_size:
-            raise ValueError(f"{len(vocab)} vocabulary entries do not fit vocab_size {vocab_size}")
+            raise ValueError(
+                f"{len(vocab)} vocabulary entries do not fit vocab_size {vocab_size}"
+            )
         vocab += [f"[unused{i}]" for i in range(vocab_size - len(vocab))]
     model_dir.mkdir(parents=True, exist_ok=True)
     (model_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
-    tokenizer = BertTokenizerFast(vocab_file=str(model_dir / "vocab.txt"), do_lower_case=False)
+    tokenizer = BertTokenizerFast(
+        vocab_file=str(model_dir / "vocab.txt"), do_lower_case=False
+    )
     save_encoder(model_dir, tokenizer, "bert", **config)
 
 
@@ -527,25 +632,45 @@ app = typer.Typer(add_completion=False)
 
 @app.command()
 def data(
-    assets_dir: Path = typer.Argument(..., help="Folder to write {train,val,test}_LANG.jsonl into"),
-    lang: str = typer.Option("en", "--lang", help=f"One of {' '.join(LANGS)}; {MULTI_LANG}: all of them"),
-    sizes: str = typer.Option(",".join(map(str, DEFAULT_SIZES)), "--sizes", help="Sentences of train, val and test"),
+    assets_dir: Path = typer.Argument(
+        ..., help="Folder to write {train,val,test}_LANG.jsonl into"
+    ),
+    lang: str = typer.Option(
+        "en", "--lang", help=f"One of {' '.join(LANGS)}; {MULTI_LANG}: all of them"
+    ),
+    sizes: str = typer.Option(
+        ",".join(map(str, DEFAULT_SIZES)),
+        "--sizes",
+        help="Sentences of train, val and test",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the names and sentences"),
 ):
     """Write MultiNERD-format train/val/test files of learnable generated sentences."""
     if not re.fullmatch(r"\d+,\d+,\d+", sizes):
-        fail(f"--sizes {sizes}: three sentence counts, for train, val and test (e.g. 600,200,200)")
+        fail(
+            f"--sizes {sizes}: three sentence counts, for train, val and test (e.g. 600,200,200)"
+        )
     counts = [int(size) for size in sizes.split(",")]
     langs = checked_langs(lang)
     write_data(assets_dir, lang, counts, seed)
-    msg.good(f"Wrote {' / '.join(map(str, counts))} sentences of {', '.join(langs)} to {assets_dir}")
+    msg.good(
+        f"Wrote {' / '.join(map(str, counts))} sentences of {', '.join(langs)} to {assets_dir}"
+    )
 
 
 @app.command()
 def model(
-    model_dir: Path = typer.Argument(..., help="Folder to save the model and its tokenizer to"),
-    family: Family = typer.Option(Family.bert, "--family", help="Which pretrained encoder it stands in for"),
-    lang: str = typer.Option("en", "--lang", help="Language of the tokenizer's training text (mbert, xlmr: all ten)"),
+    model_dir: Path = typer.Argument(
+        ..., help="Folder to save the model and its tokenizer to"
+    ),
+    family: Family = typer.Option(
+        Family.bert, "--family", help="Which pretrained encoder it stands in for"
+    ),
+    lang: str = typer.Option(
+        "en",
+        "--lang",
+        help="Language of the tokenizer's training text (mbert, xlmr: all ten)",
+    ),
 ):
     """Write a tiny randomly initialised encoder with a tokenizer trained on generated text."""
     checked_langs(lang)

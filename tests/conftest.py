@@ -42,8 +42,19 @@ def blank_model(tmp_path) -> Path:
 def run_workflow(project, *extra_args, lang="en", sizes=(60, 20, 20)):
     """`weasel run all` on tiny data, on the CPU, for a few steps; returns (project, args, result)."""
     write_data(project / "assets", lang, sizes)
-    args = [sys.executable, "-m", "weasel", "run", "all", ".", "--vars.gpu_id", "-1",
-            "--vars.max_steps", MAX_STEPS, *extra_args]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "weasel",
+        "run",
+        "all",
+        ".",
+        "--vars.gpu_id",
+        "-1",
+        "--vars.max_steps",
+        MAX_STEPS,
+        *extra_args,
+    ]
     result = run(args, cwd=project, check=True)
     return project, args, result
 
@@ -51,7 +62,9 @@ def run_workflow(project, *extra_args, lang="en", sizes=(60, 20, 20)):
 @pytest.fixture(scope="session")
 def project_run(tmp_path_factory, tiny_model):
     """A copy of the project after `weasel run all` with the transformer pipeline (tiny model)."""
-    return run_workflow(copy_project(tmp_path_factory.mktemp("trf")), "--vars.transformer", tiny_model)
+    return run_workflow(
+        copy_project(tmp_path_factory.mktemp("trf")), "--vars.transformer", tiny_model
+    )
 
 
 @pytest.fixture(scope="session")
@@ -62,15 +75,35 @@ def learned_run(tmp_path_factory, tiny_model) -> Path:
     project = copy_project(tmp_path_factory.mktemp("learned"))
     write_data(project / "assets", "en", LEARNED_SIZES)
     for command in LEARNED_COMMANDS:
-        run([sys.executable, "-m", "weasel", "run", command, ".", "--vars.gpu_id", -1, "--vars.transformer", tiny_model,
-             "--vars.max_steps", LEARNED_STEPS, "--vars.learn_rate", LEARNED_RATE], cwd=project, check=True)  # fmt: skip
+        run(
+            [
+                sys.executable,
+                "-m",
+                "weasel",
+                "run",
+                command,
+                ".",
+                "--vars.gpu_id",
+                -1,
+                "--vars.transformer",
+                tiny_model,
+                "--vars.max_steps",
+                LEARNED_STEPS,
+                "--vars.learn_rate",
+                LEARNED_RATE,
+            ],
+            cwd=project,
+            check=True,
+        )
     return project
 
 
 @pytest.fixture(scope="session")
 def cnn_project_run(tmp_path_factory):
     """A copy of the project after `weasel run all . --vars.pipeline cnn`."""
-    return run_workflow(copy_project(tmp_path_factory.mktemp("cnn")), "--vars.pipeline", "cnn")
+    return run_workflow(
+        copy_project(tmp_path_factory.mktemp("cnn")), "--vars.pipeline", "cnn"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,11 +113,23 @@ def xx_project_run(tmp_path_factory):
     encoder = tmp_path_factory.mktemp("xlmr") / "xlmr"
     write_model(encoder, Family.xlmr)
     project = copy_project(tmp_path_factory.mktemp("xx"))
-    return run_workflow(project, "--vars.lang", "xx", "--vars.transformer", encoder, lang="xx", sizes=(20, 10, 10))
+    return run_workflow(
+        project,
+        "--vars.lang",
+        "xx",
+        "--vars.transformer",
+        encoder,
+        lang="xx",
+        sizes=(20, 10, 10),
+    )
 
 
 @pytest.fixture(scope="session")
 def installed_wheels(tmp_path_factory, project_run, cnn_project_run) -> Path:
     """All four wheels pip-installed into a folder of their own (put it on PYTHONPATH to load them)."""
-    wheels = [wheel for project, _, _ in (project_run, cnn_project_run) for wheel in project.glob("packages/**/*.whl")]
+    wheels = [
+        wheel
+        for project, _, _ in (project_run, cnn_project_run)
+        for wheel in project.glob("packages/**/*.whl")
+    ]
     return install_wheels(tmp_path_factory.mktemp("site"), wheels)

@@ -26,9 +26,13 @@ PROJECT_FILES = ("project.yml", "configs", "scripts")
 def run(args, cwd=ROOT, env=None, check=False) -> subprocess.CompletedProcess:
     """Run a command offline; fail with its output if check and it exits non-zero."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True
+    )
     if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, args))} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"{' '.join(map(str, args))} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -42,7 +46,9 @@ def run_script(script: str, *args, **kwargs) -> subprocess.CompletedProcess:
     return run(script_command(script, *args), **kwargs)
 
 
-def run_code(code: str, *args, cwd: Path, site: Optional[Path] = None) -> Tuple[object, subprocess.CompletedProcess]:
+def run_code(
+    code: str, *args, cwd: Path, site: Optional[Path] = None
+) -> Tuple[object, subprocess.CompletedProcess]:
     """Run Python code from cwd (a folder where nothing of the project is importable), with only site (a folder of
     installed wheels, if given) on PYTHONPATH; the JSON of its last line of output, and the run."""
     env = {"PYTHONPATH": str(site)} if site is not None else None
@@ -52,7 +58,20 @@ def run_code(code: str, *args, cwd: Path, site: Optional[Path] = None) -> Tuple[
 
 def install_wheels(target: Path, wheels: Iterable[Path]) -> Path:
     """pip-install wheels into a folder of their own (put it on PYTHONPATH to load them)."""
-    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, *wheels], check=True)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            target,
+            *wheels,
+        ],
+        check=True,
+    )
     return target
 
 
@@ -60,7 +79,9 @@ def copy_project(dest: Path) -> Path:
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, dest / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             shutil.copy(source, dest / name)
     return dest
@@ -87,7 +108,9 @@ def one_line_failure(capsys, call, *args, **kwargs) -> str:
 
 def snapshot(folder: Path) -> dict:
     """Every file and folder under folder, with its bytes (files) or None (folders)."""
-    return {p: None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}
+    return {
+        p: None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))
+    }
 
 
 def without_dac_override(args) -> list:
@@ -131,16 +154,24 @@ def corrupt_row_group(path: Path, group: int, column: int = 0) -> None:
     chunk = pq.read_metadata(path).row_group(group).column(column)
     start = chunk.dictionary_page_offset or chunk.data_page_offset
     data = bytearray(path.read_bytes())
-    data[start + 20 : start + chunk.total_compressed_size - 5] = b"\xab" * (chunk.total_compressed_size - 25)
+    data[start + 20 : start + chunk.total_compressed_size - 5] = b"\xab" * (
+        chunk.total_compressed_size - 25
+    )
     path.write_bytes(bytes(data))
 
 
 def read_rows(reader, path: Path) -> list:
     """The rows (dicts of id, text, error) that annotate's DocumentReader reads from a file."""
-    return [row for block in reader.blocks(pa.OSFile(str(path)), str(path)) for row in block.to_pylist()]
+    return [
+        row
+        for block in reader.blocks(pa.OSFile(str(path)), str(path))
+        for row in block.to_pylist()
+    ]
 
 
-def earlier_output(folder: Path, parts: Iterable[str] = ("part-0.jsonl",), extra: Iterable[str] = ()) -> None:
+def earlier_output(
+    folder: Path, parts: Iterable[str] = ("part-0.jsonl",), extra: Iterable[str] = ()
+) -> None:
     """A finished output of annotate's, which a run may replace: part files and the manifest (_annotate.json) that
     names them as annotate writes it; extra: files besides, which annotate did not write."""
     folder.mkdir()

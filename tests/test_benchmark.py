@@ -4,16 +4,33 @@ import sys
 
 from helpers import ROOT, run
 
-START, END = "<!-- benchmark.py: throughput-tiny-cpu -->", "<!-- /benchmark.py: throughput-tiny-cpu -->"
-HEADER = ["", "ours: spaCy (configs/trf.cfg)", "baseline: Transformers", "ours / baseline"]
+START, END = (
+    "<!-- benchmark.py: throughput-tiny-cpu -->",
+    "<!-- /benchmark.py: throughput-tiny-cpu -->",
+)
+HEADER = [
+    "",
+    "ours: spaCy (configs/trf.cfg)",
+    "baseline: Transformers",
+    "ours / baseline",
+]
 SPEED_ROWS = ["training, words/s", "inference, words/s"]
-COMPONENT_ROWS = [f"inference, {name} component alone, words/s" for name in ("transformer", "ner", "entity_scores")]
+COMPONENT_ROWS = [
+    f"inference, {name} component alone, words/s"
+    for name in ("transformer", "ner", "entity_scores")
+]
 MEMORY_ROWS = ["peak GPU memory, training (GiB)", "peak GPU memory, inference (GiB)"]
 CPU_ROW = "inference on the CPU, words/s"
 VARIANT = "components.ner.model.hidden_width=32 nlp.batch_size=16"
-VARIANTS_HEADER = ["variant of configs/trf.cfg", "training, words/s", "words a step", "inference, words/s",
-                   "training: ours / baseline", "inference: ours / baseline",
-                   "peak GPU memory, training / inference (GiB)"]  # fmt: skip
+VARIANTS_HEADER = [
+    "variant of configs/trf.cfg",
+    "training, words/s",
+    "words a step",
+    "inference, words/s",
+    "training: ours / baseline",
+    "inference: ours / baseline",
+    "peak GPU memory, training / inference (GiB)",
+]
 
 
 def number(cell: str) -> float:
@@ -21,17 +38,42 @@ def number(cell: str) -> float:
 
 
 def table_rows(text: str) -> list:
-    return [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
 
 
 def test_tiny_cpu_run_replaces_its_section_with_the_table(tmp_path):
     output = tmp_path / "RESULTS.md"
-    output.write_text(f"# Results\n\n{START}\nold figures\n{END}\n\n## Another benchmark\nkept\n", encoding="utf8")
-    args = [sys.executable, ROOT / "benchmarks" / "benchmark.py", "--size", "tiny", "--gpu-id", "-1",
-            "--sentences", "64", "--warmup-steps", "1", "--steps", "2", "--output", output, "--variant", VARIANT]  # fmt: skip
+    output.write_text(
+        f"# Results\n\n{START}\nold figures\n{END}\n\n## Another benchmark\nkept\n",
+        encoding="utf8",
+    )
+    args = [
+        sys.executable,
+        ROOT / "benchmarks" / "benchmark.py",
+        "--size",
+        "tiny",
+        "--gpu-id",
+        "-1",
+        "--sentences",
+        "64",
+        "--warmup-steps",
+        "1",
+        "--steps",
+        "2",
+        "--output",
+        output,
+        "--variant",
+        VARIANT,
+    ]
     result = run(args, check=True)
     text = output.read_text(encoding="utf8")
-    assert text.startswith("# Results\n\n") and text.endswith("\n\n## Another benchmark\nkept\n")
+    assert text.startswith("# Results\n\n") and text.endswith(
+        "\n\n## Another benchmark\nkept\n"
+    )
     assert text.count(START) == 1 and text.count(END) == 1 and "old figures" not in text
     section = text.partition(START)[2].partition(END)[0]
     assert section.strip() in result.stdout
@@ -49,8 +91,18 @@ def test_tiny_cpu_run_replaces_its_section_with_the_table(tmp_path):
 
 def test_a_variant_that_is_no_setting_of_the_config_fails_before_measuring(tmp_path):
     output = tmp_path / "RESULTS.md"
-    args = [sys.executable, ROOT / "benchmarks" / "benchmark.py", "--size", "tiny", "--gpu-id", "-1",
-            "--output", output, "--variant", "training.batcher.sise=4000"]  # fmt: skip
+    args = [
+        sys.executable,
+        ROOT / "benchmarks" / "benchmark.py",
+        "--size",
+        "tiny",
+        "--gpu-id",
+        "-1",
+        "--output",
+        output,
+        "--variant",
+        "training.batcher.sise=4000",
+    ]
     result = run(args)
     assert result.returncode == 1 and not output.exists()
     assert result.stderr.strip().splitlines() == [

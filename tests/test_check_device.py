@@ -10,7 +10,9 @@ def test_no_gpu_stops_in_one_line_that_says_what_to_pass():
     result = run_script("check_device.py", "--gpu-id", "0")
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("✘ --vars.gpu_id 0: this machine has no CUDA GPU that torch can use. To train on the CPU")
+    assert line.startswith(
+        "✘ --vars.gpu_id 0: this machine has no CUDA GPU that torch can use. To train on the CPU"
+    )
 
 
 def test_each_gpu_check_failing_is_one_line(monkeypatch, capsys):
@@ -25,7 +27,9 @@ def test_each_gpu_check_failing_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(spacy, "require_gpu", lambda gpu_id: True)
     monkeypatch.setattr(thinc.util, "torch2xp", lambda tensor: tensor)
     monkeypatch.setattr(thinc.util, "xp2torch", lambda array: array.cpu())
-    assert "a torch↔CuPy round trip through DLPack failed" in check_device.gpu_problem(0)  # no CUDA tensor here
+    assert "a torch↔CuPy round trip through DLPack failed" in check_device.gpu_problem(
+        0
+    )  # no CUDA tensor here
     monkeypatch.setattr(torch, "arange", lambda *args, **kwargs: torch.ones(6))
     monkeypatch.setattr(check_device, "update_difference", lambda: 0.5)
     assert (

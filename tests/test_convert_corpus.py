@@ -26,12 +26,25 @@ def texts(path):
 def test_xx_writes_a_shard_per_language_and_a_stratified_dev_sample(tmp_path):
     write_data(tmp_path / "assets", "xx", sizes=(6, 4, 2))
     corpus = tmp_path / "corpus"
-    result = run_script("convert_corpus.py", tmp_path / "assets", corpus, "--lang", "xx", "--dev-sample", "15")
+    result = run_script(
+        "convert_corpus.py",
+        tmp_path / "assets",
+        corpus,
+        "--lang",
+        "xx",
+        "--dev-sample",
+        "15",
+    )
     assert result.returncode == 0, result.stderr
     for system in "ab":
         for split, n in (("train", 6), ("dev", 4), ("test", 2)):
-            assert sorted(p.name for p in (corpus / system / split).iterdir()) == [f"{lang}.spacy" for lang in LANGS]
-            assert all(len(texts(corpus / system / split / f"{lang}.spacy")) == n for lang in LANGS)
+            assert sorted(p.name for p in (corpus / system / split).iterdir()) == [
+                f"{lang}.spacy" for lang in LANGS
+            ]
+            assert all(
+                len(texts(corpus / system / split / f"{lang}.spacy")) == n
+                for lang in LANGS
+            )
     # 15 of 40 dev sentences: 1.5 a language; the five extra go to the first languages of equal remainders.
     for lang in LANGS:
         sample = texts(corpus / "a" / "dev_sample" / f"{lang}.spacy")
@@ -41,8 +54,16 @@ def test_xx_writes_a_shard_per_language_and_a_stratified_dev_sample(tmp_path):
         assert sorted(sample, key=dev.index) == sample and set(sample) <= set(dev)
     # Raw text's spacing: Chinese characters without spaces between them; in German, none before the generated
     # data's , . ) nor after its (.
-    zh = json.loads((tmp_path / "assets" / "train_zh.jsonl").read_text(encoding="utf8").splitlines()[0])
-    de = json.loads((tmp_path / "assets" / "train_de.jsonl").read_text(encoding="utf8").splitlines()[0])
+    zh = json.loads(
+        (tmp_path / "assets" / "train_zh.jsonl")
+        .read_text(encoding="utf8")
+        .splitlines()[0]
+    )
+    de = json.loads(
+        (tmp_path / "assets" / "train_de.jsonl")
+        .read_text(encoding="utf8")
+        .splitlines()[0]
+    )
     assert texts(corpus / "a" / "train" / "zh.spacy")[0] == "".join(zh["tokens"])
     assert texts(corpus / "a" / "train" / "de.spacy")[0] == re.sub(
         r"\( ", "(", re.sub(r" ([,.)])", r"\1", " ".join(de["tokens"]))
@@ -53,9 +74,19 @@ def test_shards_of_other_languages_are_refused_untouched(tmp_path):
     write_data(tmp_path / "assets", "de", sizes=(3, 2, 2))
     write_data(tmp_path / "assets", "en", sizes=(3, 2, 2))
     corpus = tmp_path / "corpus"
-    assert run_script("convert_corpus.py", tmp_path / "assets", corpus, "--lang", "de").returncode == 0
+    assert (
+        run_script(
+            "convert_corpus.py", tmp_path / "assets", corpus, "--lang", "de"
+        ).returncode
+        == 0
+    )
     before = snapshot(corpus)
-    result = run_script("convert_corpus.py", tmp_path / "assets", corpus, "--lang", "en")
+    result = run_script(
+        "convert_corpus.py", tmp_path / "assets", corpus, "--lang", "en"
+    )
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "holds shards of other languages" in result.stderr
+    assert (
+        result.stderr.count("\n") == 1
+        and "holds shards of other languages" in result.stderr
+    )
     assert snapshot(corpus) == before

@@ -26,9 +26,14 @@ def pipelines(tmp_path):
     """System A: a ruler that tags Ann PER, Rome and Oslo LOC, and scores them; system B: one that tags only
     Oslo ORG, without scores."""
     paths = []
-    for name, patterns in (("a", [("PER", "Ann"), ("LOC", "Rome"), ("LOC", "Oslo")]), ("b", [("ORG", "Oslo")])):
+    for name, patterns in (
+        ("a", [("PER", "Ann"), ("LOC", "Rome"), ("LOC", "Oslo")]),
+        ("b", [("ORG", "Oslo")]),
+    ):
         nlp = spacy.blank("en")
-        nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": text} for label, text in patterns])
+        nlp.add_pipe("entity_ruler").add_patterns(
+            [{"label": label, "pattern": text} for label, text in patterns]
+        )
         if name == "a":
             nlp.add_pipe("fixed_scores")
         nlp.to_disk(tmp_path / name)
@@ -48,9 +53,16 @@ def entities(app):
     """Each system's entity table as (text, type, score, start char, end char, tokens) rows (score None if NaN)."""
     columns = ["text", "type", "score", "start char", "end char", "tokens"]
     assert all(list(frame.value.columns) == columns for frame in app.dataframe)
-    rows = [[tuple(row) for row in frame.value.itertuples(index=False)] for frame in app.dataframe]
+    rows = [
+        [tuple(row) for row in frame.value.itertuples(index=False)]
+        for frame in app.dataframe
+    ]
     return [
-        [(t, label, None if score != score else score, *rest) for t, label, score, *rest in table] for table in rows
+        [
+            (t, label, None if score != score else score, *rest)
+            for t, label, score, *rest in table
+        ]
+        for table in rows
     ]
 
 
@@ -59,7 +71,11 @@ def test_demo_shows_both_systems_entities_with_offsets(monkeypatch, pipelines):
     assert not app.exception and not app.error
     assert [s.value for s in app.subheader] == ["System A", "System B"]
     assert entities(app) == [
-        [("Ann", "PER", 0.9, 0, 3, "0–1"), ("Rome", "LOC", 0.3, 14, 18, "3–4"), ("Oslo", "LOC", 0.3, 22, 26, "5–6")],
+        [
+            ("Ann", "PER", 0.9, 0, 3, "0–1"),
+            ("Rome", "LOC", 0.3, 14, 18, "3–4"),
+            ("Oslo", "LOC", 0.3, 22, 26, "5–6"),
+        ],
         [("Oslo", "ORG", None, 22, 26, "5–6")],
     ]
 
@@ -67,7 +83,10 @@ def test_demo_shows_both_systems_entities_with_offsets(monkeypatch, pipelines):
 def test_demo_slider_hides_the_entities_that_score_below_it(monkeypatch, pipelines):
     app = run_app(monkeypatch, *pipelines)
     app.slider[0].set_value(0.5).run()
-    assert entities(app) == [[("Ann", "PER", 0.9, 0, 3, "0–1")], [("Oslo", "ORG", None, 22, 26, "5–6")]]
+    assert entities(app) == [
+        [("Ann", "PER", 0.9, 0, 3, "0–1")],
+        [("Oslo", "ORG", None, 22, 26, "5–6")],
+    ]
 
 
 def test_demo_takes_another_pipeline_from_its_field(monkeypatch, pipelines):

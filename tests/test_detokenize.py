@@ -11,10 +11,18 @@ from detokenize import spaces
     "tokens, lang, text",
     [
         ("Paris , France .", "en", "Paris, France."),
-        ("born in Rome ( Italy ) ; died [ 1970 ] : yes ! no ?", "en", "born in Rome (Italy); died [1970]: yes! no?"),
+        (
+            "born in Rome ( Italy ) ; died [ 1970 ] : yes ! no ?",
+            "en",
+            "born in Rome (Italy); died [1970]: yes! no?",
+        ),
         ("Obama 's visit did n't end .", "en", "Obama's visit didn't end."),
         ("Il a dit : oui ; non ! ( Paris ) .", "fr", "Il a dit : oui ; non ! (Paris)."),
-        ("Rom 's Mauern , 1970 .", "de", "Rom 's Mauern, 1970."),  # the English clitics are English only
+        (
+            "Rom 's Mauern , 1970 .",
+            "de",
+            "Rom 's Mauern, 1970.",
+        ),  # the English clitics are English only
         ("北 京 市 ， 中 国 。", "zh", "北京市，中国。"),
         ("Paris", "en", "Paris"),
     ],

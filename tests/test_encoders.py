@@ -15,7 +15,11 @@ from synthetic import Family, write_model
 pytestmark = pytest.mark.slow
 
 FAMILIES = [Family.distilbert, Family.mbert, Family.roberta, Family.xlmr, Family.xlnet]
-RAW = ["Paris, France.", 'Dr. Maria Rossi (born 1970) said: "It\'s over."', "  Two  spaces,\tand a tab. "]
+RAW = [
+    "Paris, France.",
+    'Dr. Maria Rossi (born 1970) said: "It\'s over."',
+    "  Two  spaces,\tand a tab. ",
+]
 # Chinese as it is written, without spaces: for the pipelines of all ten languages.
 RAW_XX = [*RAW, "卡洛米拉市的居民说，北京（中国）很大。"]
 # The language each family runs with: mBERT is the multilingual WordPiece, trained for all ten.
@@ -32,7 +36,9 @@ print(json.dumps(rows))
 """
 
 
-@pytest.fixture(scope="module", params=FAMILIES, ids=[family.value for family in FAMILIES])
+@pytest.fixture(
+    scope="module", params=FAMILIES, ids=[family.value for family in FAMILIES]
+)
 def family_run(request, tmp_path_factory):
     """(family, project after `weasel run all` with the family's tiny encoder, the wheels installed apart)."""
     family = request.param
@@ -41,27 +47,65 @@ def family_run(request, tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp(family.value))
     lang = LANG.get(family, "en")
     sizes = (20, 10, 10) if lang == "xx" else (60, 20, 20)  # of each language
-    run_workflow(project, "--vars.transformer", encoder, "--vars.lang", lang, lang=lang, sizes=sizes)
+    run_workflow(
+        project,
+        "--vars.transformer",
+        encoder,
+        "--vars.lang",
+        lang,
+        lang=lang,
+        sizes=sizes,
+    )
     site = tmp_path_factory.mktemp("site")
     wheels = sorted(project.glob(f"packages/trf/*/{lang}_*/dist/*.whl"))
-    assert [w.name for w in wheels] == [f"{lang}_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"]
-    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, *wheels], check=True)
+    assert [w.name for w in wheels] == [
+        f"{lang}_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"
+    ]
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            site,
+            *wheels,
+        ],
+        check=True,
+    )
     return family, project, site
 
 
 @pytest.mark.parametrize("system", "ab")
-def test_wheel_tags_raw_text_with_exact_offsets_and_every_token_on_a_piece(family_run, tmp_path, system):
+def test_wheel_tags_raw_text_with_exact_offsets_and_every_token_on_a_piece(
+    family_run, tmp_path, system
+):
     family, _, site = family_run
     lang = LANG.get(family, "en")
     texts = RAW_XX if lang == "xx" else RAW
-    result = run([sys.executable, "-c", TAG, f"{lang}_multinerd_{system}", json.dumps(texts)], cwd=tmp_path,
-                 env={"PYTHONPATH": str(site)}, check=True)  # fmt: skip
+    result = run(
+        [sys.executable, "-c", TAG, f"{lang}_multinerd_{system}", json.dumps(texts)],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site)},
+        check=True,
+    )
     rows = json.loads(result.stdout.splitlines()[-1])
     assert len(rows) == len(texts)
-    assert [t for _, t, _, _ in rows[0]["tokens"]] == ["Paris", ",", "France", "."]  # raw punctuation, split
+    assert [t for _, t, _, _ in rows[0]["tokens"]] == [
+        "Paris",
+        ",",
+        "France",
+        ".",
+    ]  # raw punctuation, split
     for text, row in zip(texts, rows):
         assert all(text[idx : idx + len(t)] == t for idx, t, _, _ in row["tokens"])
-        unaligned = [t for _, t, is_space, pieces in row["tokens"] if not is_space and pieces == 0]
+        unaligned = [
+            t
+            for _, t, is_space, pieces in row["tokens"]
+            if not is_space and pieces == 0
+        ]
         assert not unaligned, f"{family.value}: tokens on no piece: {unaligned}"
         for start, end, ent_text, label, score in row["ents"]:
             assert text[start:end] == ent_text and 0 < score <= 1

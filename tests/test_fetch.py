@@ -9,19 +9,25 @@ FILES = ["train_en.jsonl", "val_en.jsonl", "test_en.jsonl"]
 
 def fetch(*args, tmp_path):
     """fetch.py offline, with a datasets cache of the test's own."""
-    return run_script("fetch.py", *args, env={"HF_DATASETS_CACHE": str(tmp_path / "hf_cache")})
+    return run_script(
+        "fetch.py", *args, env={"HF_DATASETS_CACHE": str(tmp_path / "hf_cache")}
+    )
 
 
 def test_existing_files_are_left_untouched_offline(tmp_path):
     for name in FILES:
         (tmp_path / name).write_text(f'{{"tokens": ["{name}"], "ner_tags": [0]}}\n')
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    before = {
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()
+    }
     result = fetch("en", tmp_path, tmp_path=tmp_path / "cache")
     assert result.returncode == 0, result.stderr
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
     manifest = json.loads(after.pop("multinerd_en.json")[0])
     assert after == before
-    assert manifest["files"] == {name: hashlib.sha256(before[name][0]).hexdigest() for name in FILES}
+    assert manifest["files"] == {
+        name: hashlib.sha256(before[name][0]).hexdigest() for name in FILES
+    }
 
 
 def test_offline_without_files_says_what_to_put_where(tmp_path):
@@ -41,9 +47,15 @@ def test_original_tsv_release_is_converted_to_hub_jsonl(tmp_path):
     result = run_script("fetch.py", "en", tmp_path)
     assert result.returncode == 0, result.stderr
     for name in FILES:
-        lines = [json.loads(line) for line in (tmp_path / name).read_text().splitlines()]
+        lines = [
+            json.loads(line) for line in (tmp_path / name).read_text().splitlines()
+        ]
         assert lines == [
-            {"tokens": ["Barack", "Obama", "slept"], "ner_tags": [TAG_IDS["B-PER"], TAG_IDS["I-PER"], 0], "lang": "en"},
+            {
+                "tokens": ["Barack", "Obama", "slept"],
+                "ner_tags": [TAG_IDS["B-PER"], TAG_IDS["I-PER"], 0],
+                "lang": "en",
+            },
             {"tokens": ["Rome"], "ner_tags": [TAG_IDS["B-LOC"]], "lang": "en"},
         ]
 
@@ -68,32 +80,56 @@ def test_xx_loads_every_language_from_a_local_dataset_of_the_hubs_layout(tmp_pat
     records = {}
     for lang in LANGS:
         for split in ("train", "val", "test"):
-            record = {"tokens": [f"{split}-{lang}", "北京"], "ner_tags": [0, TAG_IDS["B-LOC"]], "lang": lang}
+            record = {
+                "tokens": [f"{split}-{lang}", "北京"],
+                "ner_tags": [0, TAG_IDS["B-LOC"]],
+                "lang": lang,
+            }
             records[f"{split}_{lang}.jsonl"] = record
             (hub / split).mkdir(parents=True, exist_ok=True)
-            (hub / split / f"{split}_{lang}.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n")
+            (hub / split / f"{split}_{lang}.jsonl").write_text(
+                json.dumps(record, ensure_ascii=False) + "\n"
+            )
     assets = tmp_path / "assets"
     assets.mkdir()
-    (assets / "train_de.jsonl").write_text('{"tokens": ["mine"], "ner_tags": [0], "lang": "de"}\n')
+    (assets / "train_de.jsonl").write_text(
+        '{"tokens": ["mine"], "ner_tags": [0], "lang": "de"}\n'
+    )
     result = fetch("xx", assets, "--dataset", hub, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     for name, record in records.items():
-        lines = [json.loads(line) for line in (assets / name).read_text(encoding="utf8").splitlines()]
+        lines = [
+            json.loads(line)
+            for line in (assets / name).read_text(encoding="utf8").splitlines()
+        ]
         assert lines == (
-            [{"tokens": ["mine"], "ner_tags": [0], "lang": "de"}] if name == "train_de.jsonl" else [record]
+            [{"tokens": ["mine"], "ner_tags": [0], "lang": "de"}]
+            if name == "train_de.jsonl"
+            else [record]
         )
     manifest = json.loads((assets / "multinerd_xx.json").read_text())
-    assert manifest["files"] == {name: hashlib.sha256((assets / name).read_bytes()).hexdigest() for name in records}
+    assert manifest["files"] == {
+        name: hashlib.sha256((assets / name).read_bytes()).hexdigest()
+        for name in records
+    }
 
 
 def test_malformed_file_of_a_local_dataset_is_one_line(tmp_path):
     (tmp_path / "multinerd" / "train").mkdir(parents=True)
     (tmp_path / "multinerd" / "train" / "train_de.jsonl").write_text('{"tokens": [\n')
-    result = fetch("de", tmp_path / "assets", "--dataset", tmp_path / "multinerd", tmp_path=tmp_path)
+    result = fetch(
+        "de",
+        tmp_path / "assets",
+        "--dataset",
+        tmp_path / "multinerd",
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .startswith(f"✘ {tmp_path / 'multinerd'}: train/train_de.jsonl is not MultiNERD JSONL")
+        .startswith(
+            f"✘ {tmp_path / 'multinerd'}: train/train_de.jsonl is not MultiNERD JSONL"
+        )
     )
     assert list((tmp_path / "assets").iterdir()) == []

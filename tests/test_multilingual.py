@@ -17,7 +17,21 @@ RAW = {
     "ru": "Владимир Путин посетил Москву (Россия) в 2020-м году.",
     "zh": "巴拉克·奥巴马访问了北京。",
 }
-ZH_TOKENS = ["巴", "拉", "克", "·", "奥", "巴", "马", "访", "问", "了", "北", "京", "。"]
+ZH_TOKENS = [
+    "巴",
+    "拉",
+    "克",
+    "·",
+    "奥",
+    "巴",
+    "马",
+    "访",
+    "问",
+    "了",
+    "北",
+    "京",
+    "。",
+]
 TAG = """
 import json, sys, spacy
 nlp = spacy.load(sys.argv[1])
@@ -33,7 +47,9 @@ def xx_wheels(xx_project_run, tmp_path_factory):
     project, _, _ = xx_project_run
     target = tmp_path_factory.mktemp("xx_site")
     wheels = sorted(project.glob("packages/trf/*/*/dist/*.whl"))
-    assert [w.name for w in wheels] == [f"xx_multinerd_{s}-0.1.0-py3-none-any.whl" for s in SYSTEMS]
+    assert [w.name for w in wheels] == [
+        f"xx_multinerd_{s}-0.1.0-py3-none-any.whl" for s in SYSTEMS
+    ]
     return install_wheels(target, wheels)
 
 
@@ -41,34 +57,48 @@ def test_corpus_has_a_shard_per_language(xx_project_run):
     project, _, _ = xx_project_run
     for system in SYSTEMS:
         for split in ("train", "dev", "dev_sample", "test"):
-            assert sorted(p.name for p in (project / f"corpus/{system}/{split}").iterdir()) == [
-                f"{lang}.spacy" for lang in LANGS
-            ]
+            assert sorted(
+                p.name for p in (project / f"corpus/{system}/{split}").iterdir()
+            ) == [f"{lang}.spacy" for lang in LANGS]
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
-def test_wheel_loads_by_name_and_tags_raw_german_russian_and_chinese(xx_project_run, xx_wheels, tmp_path, system):
+def test_wheel_loads_by_name_and_tags_raw_german_russian_and_chinese(
+    xx_project_run, xx_wheels, tmp_path, system
+):
     project, _, _ = xx_project_run
     # From an empty folder, with nothing of the project importable: only the installed wheel.
-    loaded, _ = run_code(TAG, f"xx_multinerd_{system}", json.dumps(RAW), cwd=tmp_path, site=xx_wheels)
-    assert loaded["meta"]["lang"] == "xx" and loaded["meta"]["name"] == f"multinerd_{system}"
+    loaded, _ = run_code(
+        TAG, f"xx_multinerd_{system}", json.dumps(RAW), cwd=tmp_path, site=xx_wheels
+    )
+    assert (
+        loaded["meta"]["lang"] == "xx"
+        and loaded["meta"]["name"] == f"multinerd_{system}"
+    )
     assert sorted(loaded["labels"]) == sorted(TAGSETS[SYSTEMS[system]])
     # Chinese: a token a character, as in MultiNERD; German and Russian: spaCy's own rules.
     assert loaded["tokens"]["zh"] == ZH_TOKENS
     plain = spacy.blank("xx")
     for lang in ("de", "ru"):
         assert loaded["tokens"][lang] == [t.text for t in plain(RAW[lang])]
-    for lang, ents in loaded["ents"].items():  # random-quality entities, but entities of the system's types
+    for lang, ents in loaded[
+        "ents"
+    ].items():  # random-quality entities, but entities of the system's types
         assert all(label in TAGSETS[SYSTEMS[system]] for _, _, label in ents)
     seqeval = srsly.read_json(project / f"training/trf/{system}/seqeval_scores.json")
     assert sorted(seqeval["scores"]["per_lang"]) == list(LANGS)
-    assert loaded["meta"]["performance"]["seqeval_per_lang"] == seqeval["scores"]["per_lang"]
+    assert (
+        loaded["meta"]["performance"]["seqeval_per_lang"]
+        == seqeval["scores"]["per_lang"]
+    )
 
 
 def test_scores_per_language_add_up_and_the_report_has_a_row_each(xx_project_run):
     project, _, _ = xx_project_run
     for system in SYSTEMS:
-        seqeval = srsly.read_json(project / f"training/trf/{system}/seqeval_scores.json")
+        seqeval = srsly.read_json(
+            project / f"training/trf/{system}/seqeval_scores.json"
+        )
         per_lang = seqeval["scores"]["per_lang"]
         assert [per_lang[lang]["sentences"] for lang in LANGS] == [10] * len(LANGS)
         assert seqeval["sentences"] == 10 * len(LANGS)
@@ -77,5 +107,9 @@ def test_scores_per_language_add_up_and_the_report_has_a_row_each(xx_project_run
         assert sum(s["support"] for s in per_lang.values()) == support
     report = (project / "training/trf/report.md").read_text(encoding="utf8")
     section = report.split("## Per language", 1)[1].split("\n## ", 1)[0]
-    rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = [
+        line.split("|")[1].strip()
+        for line in section.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ]
     assert rows == ["Language", *(f"`{lang}`" for lang in LANGS), "all (micro)"]

@@ -46,4 +46,6 @@ def test_each_command_lists_the_modules_it_runs_and_no_others():
             for script in MODULE.findall(line):
                 runs(script, run)
         listed = {dep for dep in command.get("deps", []) if MODULE.fullmatch(dep)}
-        assert listed == run, f"{command['name']}: missing {sorted(run - listed)}, not run {sorted(listed - run)}"
+        assert listed == run, (
+            f"{command['name']}: missing {sorted(run - listed)}, not run {sorted(listed - run)}"
+        )

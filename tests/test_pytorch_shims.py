@@ -22,7 +22,9 @@ def train(in_place: bool, steps: int):
     X = numpy.random.default_rng(0).random((8, 30), dtype="float32")
     model.initialize(X=X)
     # trf.cfg's optimizer, with a fixed learning rate.
-    optimizer = Adam(0.01, L2=0.01, grad_clip=1.0, L2_is_weight_decay=True, use_averages=False)
+    optimizer = Adam(
+        0.01, L2=0.01, grad_clip=1.0, L2_is_weight_decay=True, use_averages=False
+    )
     shim = model.shims[0]
     before = live_tensors()
     for _ in range(steps):

@@ -7,8 +7,10 @@ from callbacks import cjk_characters
 from helpers import run_code
 
 ZH = "巴拉克·奥巴马访问了北京。"
-SPACED = ["Angela Merkel besuchte 2019 die Universität in München, sagte er.",
-          "Владимир Путин посетил Москву (Россия) в 2020-м году."]  # fmt: skip
+SPACED = [
+    "Angela Merkel besuchte 2019 die Universität in München, sagte er.",
+    "Владимир Путин посетил Москву (Россия) в 2020-м году.",
+]
 
 
 def xx_with_rule():
@@ -18,9 +20,25 @@ def xx_with_rule():
 
 def test_chinese_raw_text_splits_into_characters():
     nlp = xx_with_rule()
-    assert [t.text for t in nlp(ZH)] == ["巴", "拉", "克", "·", "奥", "巴", "马", "访", "问", "了", "北", "京", "。"]
+    assert [t.text for t in nlp(ZH)] == [
+        "巴",
+        "拉",
+        "克",
+        "·",
+        "奥",
+        "巴",
+        "马",
+        "访",
+        "问",
+        "了",
+        "北",
+        "京",
+        "。",
+    ]
     assert [t.text for t in nlp("Obama访问北京")] == ["Obama", "访", "问", "北", "京"]
-    assert [t.text for t in spacy.blank("xx")(ZH)] != [t.text for t in nlp(ZH)]  # spaCy's rules alone: one token
+    assert [t.text for t in spacy.blank("xx")(ZH)] != [
+        t.text for t in nlp(ZH)
+    ]  # spaCy's rules alone: one token
 
 
 def test_text_with_spaces_keeps_spacys_rules():
@@ -31,9 +49,7 @@ def test_text_with_spaces_keeps_spacys_rules():
 
 def test_saved_pipeline_tokenizes_the_same_without_the_projects_code(tmp_path):
     xx_with_rule().to_disk(tmp_path / "pipeline")
-    code = (
-        "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); print(json.dumps([t.text for t in nlp(sys.argv[2])]))"
-    )
+    code = "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); print(json.dumps([t.text for t in nlp(sys.argv[2])]))"
     (tmp_path / "empty").mkdir()
     tokens, _ = run_code(code, tmp_path / "pipeline", ZH, cwd=tmp_path / "empty")
     assert tokens == [t.text for t in xx_with_rule()(ZH)]

@@ -88,12 +88,20 @@ def test_model_best_is_the_best_evaluation_after_step_0(tmp_path, monkeypatch, c
     scores, expected = CASES[case]
     monkeypatch.setattr(ScriptedScore, "scores", scores)
     corpus = tmp_path / "corpus.spacy"
-    DocBin(docs=[spacy.blank("en")(text) for text in ("one doc", "another doc")]).to_disk(corpus)
-    config = load_config_from_str(CONFIG, overrides={"paths.train": str(corpus), "paths.dev": str(corpus)})
-    nlp = init_nlp(load_model_from_config(config, auto_fill=True).config)  # with spaCy's [training] defaults
+    DocBin(
+        docs=[spacy.blank("en")(text) for text in ("one doc", "another doc")]
+    ).to_disk(corpus)
+    config = load_config_from_str(
+        CONFIG, overrides={"paths.train": str(corpus), "paths.dev": str(corpus)}
+    )
+    nlp = init_nlp(
+        load_model_from_config(config, auto_fill=True).config
+    )  # with spaCy's [training] defaults
     (tmp_path / "training").mkdir()
     train(nlp, tmp_path / "training")
     evaluations = (tmp_path / "training/model-best/scripted/evaluations").read_text()
     assert int(evaluations) == expected
-    best = spacy.util.load_meta(tmp_path / "training/model-best/meta.json")["performance"]["scripted"]
+    best = spacy.util.load_meta(tmp_path / "training/model-best/meta.json")[
+        "performance"
+    ]["scripted"]
     assert best == pytest.approx(scores[expected - 1])
