@@ -443,6 +443,24 @@ def notes(
     ]
 
 
+def checked_arguments(encoder: Path, sizes: str, outputs: List[Path]) -> List[int]:
+    """The sentence counts in sizes; a one-line failure on an encoder folder without a model, sizes that are
+    not three counts, or outputs that overlap the encoder."""
+    try:
+        check_apart(outputs, [encoder])
+    except InputError as err:
+        fail(str(err))
+    if not (encoder / "config.json").is_file():
+        fail(
+            f"{encoder}: no config.json; give an encoder folder (python scripts/synthetic.py model DIR)"
+        )
+    if not re.fullmatch(r"\d+,\d+,\d+", sizes):
+        fail(
+            f"--sizes {sizes}: three sentence counts, for train, dev and test (e.g. 2000,400,400)"
+        )
+    return [int(size) for size in sizes.split(",")]
+
+
 def main(
     encoder: Path = typer.Argument(
         ...,
@@ -474,24 +492,13 @@ def main(
     """Train ours (trf and cnn) and a plain Transformers token classifier alike; compare their test F."""
     name = name or encoder.resolve().name
     figure = output.parent / f"quality_{name}.png"
-    try:
-        check_apart([output, figure], [encoder])
-    except InputError as err:
-        fail(str(err))
-    if not (encoder / "config.json").is_file():
-        fail(
-            f"{encoder}: no config.json; give an encoder folder (python scripts/synthetic.py model DIR)"
-        )
-    if not re.fullmatch(r"\d+,\d+,\d+", sizes):
-        fail(
-            f"--sizes {sizes}: three sentence counts, for train, dev and test (e.g. 2000,400,400)"
-        )
+    counts = checked_arguments(encoder, sizes, [output, figure])
     transformers_logging.set_verbosity_error()
     systems = ["a", "b"] if system == Systems.both else [system.value]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        write_data(tmp / "assets", "en", [int(size) for size in sizes.split(",")])
+        write_data(tmp / "assets", "en", counts)
         run("scripts/convert_corpus.py", tmp / "assets", tmp / "corpus", "--lang", "en")
         for key in systems:
             corpus, tagset = tmp / "corpus" / key, SYSTEMS[key]

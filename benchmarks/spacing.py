@@ -10,7 +10,6 @@ Each model-best then tags the test split both ways. The tokens and gold entities
 cells, only the whitespace between tokens differs, so the F scores compare.
 """
 
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -29,9 +28,8 @@ from corpus import SUFFIX, read_docs  # noqa: E402
 from detokenize import spaces  # noqa: E402
 from hardware import cpu_name  # noqa: E402
 from multinerd import SYSTEMS  # noqa: E402
-from quality import Systems, run, train_ours  # noqa: E402
+from quality import Systems, checked_arguments, run, train_ours  # noqa: E402
 from results import write_section  # noqa: E402
-from safe_io import InputError, check_apart, fail  # noqa: E402
 from synthetic import write_data  # noqa: E402
 
 TEXTS = ("spaced", "detokenized")
@@ -99,23 +97,12 @@ def main(
 ):
     """Train on spaced and on detokenized text; score each on spaced and on detokenized test text."""
     name = name or encoder.resolve().name
-    try:
-        check_apart([output], [encoder])
-    except InputError as err:
-        fail(str(err))
-    if not (encoder / "config.json").is_file():
-        fail(
-            f"{encoder}: no config.json; give an encoder folder (python scripts/synthetic.py model DIR)"
-        )
-    if not re.fullmatch(r"\d+,\d+,\d+", sizes):
-        fail(
-            f"--sizes {sizes}: three sentence counts, for train, dev and test (e.g. 1000,200,200)"
-        )
+    counts = checked_arguments(encoder, sizes, [output])
     systems = ["a", "b"] if system == Systems.both else [system.value]
     sections = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        write_data(tmp / "assets", LANG, [int(size) for size in sizes.split(",")])
+        write_data(tmp / "assets", LANG, counts)
         run("scripts/convert_corpus.py", tmp / "assets", tmp / "spaced", "--lang", LANG)
         detokenized_copy(tmp / "spaced", tmp / "detokenized")
         for key in systems:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import run_workflow
-from helpers import copy_project, run
+from helpers import copy_project, install_wheels, run
 from synthetic import Family, write_model
 
 pytestmark = pytest.mark.slow
@@ -61,20 +61,7 @@ def family_run(request, tmp_path_factory):
     assert [w.name for w in wheels] == [
         f"{lang}_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"
     ]
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--target",
-            site,
-            *wheels,
-        ],
-        check=True,
-    )
+    install_wheels(site, wheels)
     return family, project, site
 
 
