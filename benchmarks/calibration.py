@@ -93,9 +93,8 @@ def main(
     except InputError as err:
         fail(str(err))
     nlp = spacy.load(model)
-    if (
-        "entity_scores" not in nlp.pipe_names
-    ):  # a pipeline trained before the configs had it
+    # a pipeline trained before the configs had it
+    if "entity_scores" not in nlp.pipe_names:
         nlp.add_pipe("entity_scores")
     golds = [doc for _, doc in read_docs(gold_path, nlp.vocab)]
     with nlp.select_pipes(disable=["entity_scores"]):

@@ -93,9 +93,8 @@ def component_speeds(
     docs = [Doc(nlp.vocab, words=words) for words, _ in sentences]
     speeds = {}
     for name, component in nlp.pipeline:
-        list(
-            component.pipe(docs[: nlp.batch_size], batch_size=nlp.batch_size)
-        )  # untimed warm-up
+        # untimed warm-up
+        list(component.pipe(docs[: nlp.batch_size], batch_size=nlp.batch_size))
         sync()
         start = perf_counter()
         docs = list(component.pipe(docs, batch_size=nlp.batch_size))

@@ -283,9 +283,8 @@ def train_baseline(encoder: Path, config: dict, corpus: Path, tagset: str) -> Re
             if step and f >= best_f:
                 best_f, best_weights = f, copy.deepcopy(model.state_dict())
         if step == 0:
-            start = (
-                perf_counter()
-            )  # words/s of steps 1 to max_steps, their evaluations included
+            # words/s of steps 1 to max_steps, their evaluations included
+            start = perf_counter()
         else:
             words += sum(len(sentence) for sentence in batch)
     seconds = perf_counter() - start

@@ -220,15 +220,12 @@ def start_ray(
             f"no Ray cluster at {address or 'this machine'} ({one_line(err)})"
         ) from None
     for handler in logging.getLogger("ray.data").handlers:
-        if isinstance(
-            handler, logging.StreamHandler
-        ):  # the console (Ray's log file keeps all)
-            handler.addFilter(
-                lambda record: record.levelno == logging.WARNING
-            )  # errors come back as exceptions
-    logging.getLogger("ray.data._internal.progress").setLevel(
-        logging.ERROR
-    )  # it warns that its bars are off
+        # the console (Ray's log file keeps all)
+        if isinstance(handler, logging.StreamHandler):
+            # errors come back as exceptions
+            handler.addFilter(lambda record: record.levelno == logging.WARNING)
+    # it warns that its bars are off
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.custom_execution_callback_classes = [Progress]

@@ -192,9 +192,8 @@ class Documents(FileBasedDatasource):
 
     def _open_input_source(self, filesystem, path: str, **open_args) -> pa.NativeFile:
         if file_format(path) == ".parquet":
-            return filesystem.open_input_file(
-                path
-            )  # Parquet needs random access, not a stream
+            # Parquet needs random access, not a stream
+            return filesystem.open_input_file(path)
         return super()._open_input_source(filesystem, path, **open_args)
 
     def _read_stream(self, f: pa.NativeFile, path: str) -> Iterator[pa.Table]:

@@ -34,9 +34,8 @@ def calibration_errors(nlp, golds: Iterable[Doc]) -> Dict[float, float]:
     scorer = nlp.get_pipe(COMPONENT)
     counters = {temperature: ConfidenceCounter() for temperature in TEMPERATURES}
     min_score, scorer.min_score = scorer.min_score, 0.0  # score every entity, drop none
-    for batch in minibatch(
-        golds, BATCH
-    ):  # a batch's tagged docs at a time: a transformer's output is large
+    # a batch's tagged docs at a time: a transformer's output is large
+    for batch in minibatch(golds, BATCH):
         words = [
             Doc(
                 nlp.vocab,

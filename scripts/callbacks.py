@@ -108,9 +108,8 @@ def console_logger(progress_bar: bool = False) -> Callable:
                 return
             if best_trained is None or info["score"] >= best_trained:
                 best_trained = info["score"]
-                if info["score"] < max(
-                    score for score, _ in info["checkpoints"]
-                ):  # else spaCy copied it
+                # else spaCy copied it
+                if info["score"] < max(score for score, _ in info["checkpoints"]):
                     last = Path(info["output_path"])
                     shutil.rmtree(last.parent / DIR_MODEL_BEST, ignore_errors=True)
                     shutil.copytree(last, last.parent / DIR_MODEL_BEST)
@@ -166,9 +165,8 @@ def finish_update_in_place(shim: PyTorchShim, optimizer: Optimizer) -> None:
     for name, param in shim._model.named_parameters():
         if param.grad is None:
             continue
-        if (
-            not shim._grad_scaler.found_inf
-        ):  # a step whose gradients overflowed is skipped
+        # a step whose gradients overflowed is skipped
+        if not shim._grad_scaler.found_inf:
             weights, _ = optimizer(
                 (shim.id, name), torch2xp(param.data), torch2xp(param.grad)
             )

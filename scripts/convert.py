@@ -113,12 +113,10 @@ class Converted:
 
     sentences: int = 0  # written, as one Doc each
     empty: int = 0  # skipped: no tokens
-    other_langs: Counter = field(
-        default_factory=Counter
-    )  # skipped: lines per other 'lang' value (its repr)
-    entities: Dict[str, Counter] = field(
-        default_factory=dict
-    )  # per tagset, entities per type
+    # skipped: lines per other 'lang' value (its repr)
+    other_langs: Counter = field(default_factory=Counter)
+    # per tagset, entities per type
+    entities: Dict[str, Counter] = field(default_factory=dict)
 
 
 def convert(

@@ -191,9 +191,8 @@ def main(
         fail(str(err))
     names = [hub_filename(split, each) for each in langs for split in SPLITS]
     manifest = assets_dir / f"multinerd_{lang}.json"
-    if (
-        Path(dataset).exists()
-    ):  # a local folder of the hub's layout: nothing fetch writes may go into it
+    # a local folder of the hub's layout: nothing fetch writes may go into it
+    if Path(dataset).exists():
         written = [
             manifest,
             *(assets_dir / name for name in names),

@@ -280,9 +280,8 @@ class Outputs:
         try:
             for dest, tmp in self.written.items():
                 if self.found[dest] is not None and stat.S_ISDIR(self.found[dest][0]):
-                    aside = temporary_name(
-                        dest
-                    )  # a folder can be renamed over only when empty
+                    # a folder can be renamed over only when empty
+                    aside = temporary_name(dest)
                     os.replace(dest, aside)
                     os.replace(tmp, dest)
                     shutil.rmtree(aside)

@@ -183,12 +183,13 @@ def test_bad_documents_get_error_rows_and_every_document_one_row(jsonl_run):
             rows[doc_id]["error"].startswith(error) and rows[doc_id]["entities"] == []
         )
     errors = len(BAD) + len(malformed)
+    # the blank HOSTILE line
     assert summary(result) == (
         len(rows),
         len(good),
         errors,
         1,
-    )  # the blank HOSTILE line
+    )
     assert [
         p.name for p in output.parent.iterdir() if p.name.startswith(".")
     ] == []  # no temporary folder

@@ -115,9 +115,8 @@ def test_annotate_output_folder_it_cannot_write_in_is_one_line_before_ray(
     parent.mkdir()
     mkdir = os.mkdir
 
-    def refused(
-        path, *args, **kwargs
-    ):  # a read-only filesystem, or a folder of another user's (we are root)
+    # a read-only filesystem, or a folder of another user's (we are root)
+    def refused(path, *args, **kwargs):
         if Path(path).parent == parent:
             raise OSError(code, os.strerror(code), os.fspath(path))
         return mkdir(path, *args, **kwargs)
@@ -189,9 +188,10 @@ def test_annotate_address_auto_without_a_cluster_is_one_line(
 def test_annotate_full_disk_in_a_ray_write_task_is_one_line(
     tmp_path, capfd, monkeypatch, model, docs
 ):
+    # for the workers
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join([str(ROOT / "scripts"), str(ROOT / "tests")])
-    )  # for the workers
+    )
     monkeypatch.setattr(annotate, "Parts", FullDisk)
     output = tmp_path / "out.jsonl"
     code, lines = run_main(capfd, model, docs, output, workers=1)
@@ -261,9 +261,8 @@ def test_annotate_ctrl_c_while_the_job_runs_ends_it_in_one_line_and_leaves_nothi
         [str(arg) for arg in args], stderr=subprocess.PIPE, text=True
     )
     progress = ""
-    while (
-        not progress.startswith("… ") and process.poll() is None
-    ):  # the first progress line: the job runs
+    # the first progress line: the job runs
+    while not progress.startswith("… ") and process.poll() is None:
         progress = process.stderr.readline()
     process.send_signal(signal.SIGINT)
     start = time.monotonic()

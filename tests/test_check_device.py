@@ -27,9 +27,10 @@ def test_each_gpu_check_failing_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(spacy, "require_gpu", lambda gpu_id: True)
     monkeypatch.setattr(thinc.util, "torch2xp", lambda tensor: tensor)
     monkeypatch.setattr(thinc.util, "xp2torch", lambda array: array.cpu())
+    # no CUDA tensor here
     assert "a torch↔CuPy round trip through DLPack failed" in check_device.gpu_problem(
         0
-    )  # no CUDA tensor here
+    )
     monkeypatch.setattr(torch, "arange", lambda *args, **kwargs: torch.ones(6))
     monkeypatch.setattr(check_device, "update_difference", lambda: 0.5)
     assert (

@@ -83,9 +83,10 @@ def test_convert_skips_and_counts_empty_sentences(tmp_path, capsys):
     source = tmp_path / "in.jsonl"
     source.write_text(f'{GOOD}\n{{"tokens": [], "ner_tags": []}}\n{GOOD}\n')
     run_convert(source, tmp_path / "a.spacy", tmp_path / "b.spacy")
+    # wasabi wraps
     assert "2 sentences; 1 empty sentences skipped" in " ".join(
         capsys.readouterr().out.split()
-    )  # wasabi wraps
+    )
     for name in ("a.spacy", "b.spacy"):
         docs = list(
             DocBin().from_disk(tmp_path / name).get_docs(spacy.blank("en").vocab)
@@ -203,9 +204,8 @@ def test_fetch_remakes_a_jsonl_it_made_when_its_tsv_changes_and_no_other(tmp_pat
         [["Rome"]],
     ]
     before = snapshot(tmp_path)
-    fetch.main(
-        lang="en", assets_dir=tmp_path, dataset=HUB_DATASET
-    )  # nothing changed: nothing rewritten
+    # nothing changed: nothing rewritten
+    fetch.main(lang="en", assets_dir=tmp_path, dataset=HUB_DATASET)
     assert snapshot(tmp_path) == before
 
 
@@ -382,9 +382,8 @@ def test_annotate_unreadable_folder_inside_input_is_an_error(
     scandir = os.scandir
 
     def locked_scandir(path="."):
-        if os.fspath(path) == str(
-            tmp_path / "locked"
-        ):  # as chmod 000 does, for users other than root
+        # as chmod 000 does, for users other than root
+        if os.fspath(path) == str(tmp_path / "locked"):
             raise PermissionError(13, "Permission denied", os.fspath(path))
         return scandir(path)
 
@@ -464,9 +463,8 @@ def test_annotate_workers_default_to_as_many_as_rays_cpus_and_gpus_hold(
 
 
 def test_annotate_job_failure_is_its_root_cause_in_one_line(tmp_path):
-    full = RuntimeError(
-        "ray::Write()"
-    )  # as Ray wraps a write task's error, its own retry story added
+    # as Ray wraps a write task's error, its own retry story added
+    full = RuntimeError("ray::Write()")
     full.__cause__ = annotate_output.WriteError(
         "No space left on device\nFailed to write after 1/1 attempts."
     )

@@ -113,9 +113,8 @@ def test_wheel_loads_by_name_with_its_labels_and_test_scores(
     loaded, result = run_code(
         LOAD, f"en_multinerd_{system}{suffix}", cwd=tmp_path, site=installed_wheels
     )
-    assert (
-        "autocast" not in result.stderr
-    )  # a pipeline on the CPU asks torch for no mixed precision
+    # a pipeline on the CPU asks torch for no mixed precision
+    assert "autocast" not in result.stderr
     assert loaded["has_score"] and all(0 < score <= 1 for score in loaded["scores"])
     tagset = SYSTEMS[system]
     assert sorted(loaded["labels"]) == sorted(TAGSETS[tagset])

@@ -221,9 +221,8 @@ def test_annotate_reader_gives_every_document_line_one_writable_row(
             )
         else:
             assert row["text"] is None
-        assert isinstance(
-            row["id"].encode("utf8"), bytes
-        )  # writable; "" is an id like any other string
+        # writable; "" is an id like any other string
+        assert isinstance(row["id"].encode("utf8"), bytes)
     # Each row is written as JSON Lines, as annotate's JsonLines does: nothing in it fails to encode.
     for block in blocks:
         io.BytesIO().write(

@@ -226,6 +226,5 @@ def test_the_ner_knows_every_label_from_the_first_step_even_one_train_lacks(
     )
     ner = spacy.load(tmp_path / "out" / "model-best").get_pipe("ner")
     assert sorted(ner.labels) == sorted(labels)
-    assert (
-        ner.moves.n_moves == 4 * len(labels) + 2
-    )  # B I L U of each label, U and O of none
+    # B I L U of each label, U and O of none
+    assert ner.moves.n_moves == 4 * len(labels) + 2

@@ -94,9 +94,8 @@ def test_model_best_is_the_best_evaluation_after_step_0(tmp_path, monkeypatch, c
     config = load_config_from_str(
         CONFIG, overrides={"paths.train": str(corpus), "paths.dev": str(corpus)}
     )
-    nlp = init_nlp(
-        load_model_from_config(config, auto_fill=True).config
-    )  # with spaCy's [training] defaults
+    # with spaCy's [training] defaults
+    nlp = init_nlp(load_model_from_config(config, auto_fill=True).config)
     (tmp_path / "training").mkdir()
     train(nlp, tmp_path / "training")
     evaluations = (tmp_path / "training/model-best/scripted/evaluations").read_text()
