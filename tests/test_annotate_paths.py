@@ -257,8 +257,13 @@ def test_annotate_ctrl_c_while_the_job_runs_ends_it_in_one_line_and_leaves_nothi
     args = script_command(
         "annotate.py", model, source, tmp_path / "out.parquet", "--workers", 1
     )
+    # Ctrl+C as in a terminal: a suite run in the background (`cmd &`, as a CI runner may) has SIGINT
+    # ignored, and its children inherit that unless told otherwise.
     process = subprocess.Popen(
-        [str(arg) for arg in args], stderr=subprocess.PIPE, text=True
+        [str(arg) for arg in args],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     progress = ""
     # the first progress line: the job runs
