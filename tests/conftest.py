@@ -125,6 +125,17 @@ def xx_project_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def xx_wheels(xx_project_run, tmp_path_factory) -> Path:
+    """The xx run's two wheels pip-installed into a folder of their own."""
+    project, _, _ = xx_project_run
+    wheels = sorted(project.glob("packages/trf/*/*/dist/*.whl"))
+    assert [w.name for w in wheels] == [
+        f"xx_multinerd_{s}-0.1.0-py3-none-any.whl" for s in SYSTEMS
+    ]
+    return install_wheels(tmp_path_factory.mktemp("xx_site"), wheels)
+
+
+@pytest.fixture(scope="session")
 def installed_wheels(tmp_path_factory, project_run, cnn_project_run) -> Path:
     """All four wheels pip-installed into a folder of their own (put it on PYTHONPATH to load them)."""
     wheels = [

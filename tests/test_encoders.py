@@ -1,6 +1,6 @@
 """Each encoder family that users pick, through the whole workflow: tiny random stand-ins of DistilBERT (no
 token type ids), mBERT (a multilingual WordPiece; run with --vars.lang xx), RoBERTa (byte-level BPE), XLM-R
-(SentencePiece; its xx run is test_multilingual.py's) and XLNet (SentencePiece, its special tokens at the
+(SentencePiece; conftest's xx run, the README's encoder for xx) and XLNet (SentencePiece, its special tokens at the
 end), each `weasel run all` to wheels that load by name and tag raw text."""
 
 import json
@@ -22,8 +22,8 @@ RAW = [
 ]
 # Chinese as it is written, without spaces: for the pipelines of all ten languages.
 RAW_XX = [*RAW, "卡洛米拉市的居民说，北京（中国）很大。"]
-# The language each family runs with: mBERT is the multilingual WordPiece, trained for all ten.
-LANG = {Family.mbert: "xx"}
+# The language each family runs with: mBERT and XLM-R are the multilingual ones, trained for all ten.
+LANG = {Family.mbert: "xx", Family.xlmr: "xx"}
 TAG = """
 import json, sys, spacy
 nlp = spacy.load(sys.argv[1])
@@ -42,6 +42,9 @@ print(json.dumps(rows))
 def family_run(request, tmp_path_factory):
     """(family, project after `weasel run all` with the family's tiny encoder, the wheels installed apart)."""
     family = request.param
+    if family is Family.xlmr:
+        project, _, _ = request.getfixturevalue("xx_project_run")
+        return family, project, request.getfixturevalue("xx_wheels")
     encoder = tmp_path_factory.mktemp("encoder") / family.value
     write_model(encoder, family)
     project = copy_project(tmp_path_factory.mktemp(family.value))

@@ -7,7 +7,7 @@ import pytest
 import spacy
 import srsly
 
-from helpers import install_wheels, run_code
+from helpers import run_code
 from multinerd import LANGS, SYSTEMS, TAGSETS
 
 pytestmark = pytest.mark.slow
@@ -27,17 +27,6 @@ print(json.dumps({"meta": nlp.meta, "labels": nlp.get_pipe("ner").labels,
                   "tokens": {lang: [t.text for t in doc] for lang, doc in docs.items()},
                   "ents": {lang: [(e.start, e.end, e.label_) for e in doc.ents] for lang, doc in docs.items()}}))
 """
-
-
-@pytest.fixture(scope="module")
-def xx_wheels(xx_project_run, tmp_path_factory):
-    project, _, _ = xx_project_run
-    target = tmp_path_factory.mktemp("xx_site")
-    wheels = sorted(project.glob("packages/trf/*/*/dist/*.whl"))
-    assert [w.name for w in wheels] == [
-        f"xx_multinerd_{s}-0.1.0-py3-none-any.whl" for s in SYSTEMS
-    ]
-    return install_wheels(target, wheels)
 
 
 def test_corpus_has_a_shard_per_language(xx_project_run):
