@@ -16,6 +16,7 @@ import spacy
 import srsly
 from spacy.tokens import Doc, DocBin, Span
 
+import score
 from mistakes import GOLD_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +105,20 @@ def one_line_failure(capsys, call, *args, **kwargs) -> str:
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("✘ ")
     return line
+
+
+def score_failure(capsys, model, gold, output, predictions=None) -> str:
+    """score.py's one `✘` line for model, gold and output (and predictions, if given); A's gold only."""
+    return one_line_failure(
+        capsys,
+        score.main,
+        model,
+        gold,
+        output,
+        five_types_gold_path=None,
+        predictions_path=predictions,
+        gpu_id=-1,
+    )
 
 
 def snapshot(folder: Path) -> dict:

@@ -24,12 +24,12 @@ import corpus_stats
 import fetch
 import package_meta
 import report
-import score
 from helpers import (
     corrupt_row_group,
     earlier_output,
     one_line_failure,
     read_rows,
+    score_failure,
     snapshot,
     write_scores,
 )
@@ -228,27 +228,19 @@ def test_score_gold_that_is_no_docbin_and_output_that_is_a_folder(
     gold = tmp_path / "test.spacy"
     gold.write_bytes(b"\x00not a DocBin")
     out = tmp_path / "scores.json"
-    failure = one_line_failure(
+    failure = score_failure(
         capsys,
-        score.main,
         blank_model,
         gold,
         out,
-        five_types_gold_path=None,
-        predictions_path=None,
-        gpu_id=-1,
     )
     assert f"{gold}: not a spaCy DocBin" in failure and not out.exists()
     out.mkdir()
-    failure = one_line_failure(
+    failure = score_failure(
         capsys,
-        score.main,
         blank_model,
         gold,
         out,
-        five_types_gold_path=None,
-        predictions_path=None,
-        gpu_id=-1,
     )
     assert f"{out}: is a folder" in failure
 
@@ -256,15 +248,11 @@ def test_score_gold_that_is_no_docbin_and_output_that_is_a_folder(
 def test_score_model_with_a_broken_config(tmp_path, capsys, blank_model):
     (blank_model / "config.cfg").write_text("[nlp\nlang = en\n")
     DocBin().to_disk(tmp_path / "test.spacy")
-    failure = one_line_failure(
+    failure = score_failure(
         capsys,
-        score.main,
         blank_model,
         tmp_path / "test.spacy",
         tmp_path / "s.json",
-        five_types_gold_path=None,
-        predictions_path=None,
-        gpu_id=-1,
     )
     assert f"{blank_model}: cannot load this pipeline" in failure
 

@@ -23,6 +23,7 @@ from helpers import (
     exit_code,
     one_line_failure,
     run,
+    score_failure,
     script_command,
     snapshot,
     without_dac_override,
@@ -177,15 +178,12 @@ def test_score_refuses_outputs_onto_or_into_its_inputs(
         (tmp_path / "s.json", tmp_path / "s.json"),
     ]
     for output, predictions in cases:
-        failure = one_line_failure(
+        failure = score_failure(
             capsys,
-            score.main,
             blank_model,
             gold,
             output,
-            five_types_gold_path=None,
-            predictions_path=predictions,
-            gpu_id=-1,
+            predictions,
         )
         assert " the input " in failure or " the output " in failure
     assert snapshot(tmp_path) == before
@@ -195,15 +193,11 @@ def test_score_on_a_full_disk_is_one_line_and_leaves_no_file(
     capsys, blank_model, gold, full_disk
 ):
     output = full_disk / "s.json"
-    failure = one_line_failure(
+    failure = score_failure(
         capsys,
-        score.main,
         blank_model,
         gold,
         output,
-        five_types_gold_path=None,
-        predictions_path=None,
-        gpu_id=-1,
     )
     assert failure == f"✘ {output}: cannot write it (No space left on device)"
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
