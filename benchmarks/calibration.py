@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "benchmarks")]
 
 import entity_scores  # noqa: E402,F401
 from confidence import ConfidenceCounter  # noqa: E402
-from corpus import read_docs  # noqa: E402
+from corpus import read_docs, unannotated  # noqa: E402
 from hardware import cpu_name  # noqa: E402
 from results import write_section  # noqa: E402
 from safe_io import InputError, check_apart, fail  # noqa: E402
@@ -35,14 +35,7 @@ def tag(nlp, golds: List[Doc]) -> Tuple[List[Doc], float]:
     """The predicted docs of golds' tokens, and the best words/s of three passes."""
     best = 0.0
     for _ in range(3):
-        inputs = [
-            Doc(
-                nlp.vocab,
-                words=[t.text for t in g],
-                spaces=[bool(t.whitespace_) for t in g],
-            )
-            for g in golds
-        ]
+        inputs = [unannotated(gold) for gold in golds]
         start = perf_counter()
         docs = list(nlp.pipe(inputs))
         best = max(best, sum(len(d) for d in docs) / (perf_counter() - start))

@@ -20,7 +20,7 @@ from wasabi import msg
 
 import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 from confidence import ConfidenceCounter
-from corpus import count_docs, read_docs
+from corpus import count_docs, read_docs, unannotated
 from safe_io import fail, reports_errors, write_atomically
 
 COMPONENT = "entity_scores"
@@ -36,16 +36,8 @@ def calibration_errors(nlp, golds: Iterable[Doc]) -> Dict[float, float]:
     min_score, scorer.min_score = scorer.min_score, 0.0  # score every entity, drop none
     # a batch's tagged docs at a time: a transformer's output is large
     for batch in minibatch(golds, BATCH):
-        words = [
-            Doc(
-                nlp.vocab,
-                words=[t.text for t in g],
-                spaces=[bool(t.whitespace_) for t in g],
-            )
-            for g in batch
-        ]
         with nlp.select_pipes(disable=[COMPONENT]):
-            docs = list(nlp.pipe(words))
+            docs = list(nlp.pipe(unannotated(gold) for gold in batch))
         truths = [{(e.start, e.end, e.label_) for e in gold.ents} for gold in batch]
         for temperature, counter in counters.items():
             scorer.temperature = temperature

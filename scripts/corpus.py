@@ -36,3 +36,12 @@ def read_docs(path: Path, vocab: Vocab) -> Iterator[Tuple[Optional[str], Doc]]:
 def count_docs(path: Path) -> int:
     """Docs under path, one file in memory at a time."""
     return sum(len(read_docbin(file)) for file in docbin_files(path))
+
+
+def unannotated(doc: Doc) -> Doc:
+    """doc's words and spaces alone: what a pipeline tags when it is scored on doc."""
+    return Doc(
+        doc.vocab,
+        words=[t.text for t in doc],
+        spaces=[bool(t.whitespace_) for t in doc],
+    )

@@ -16,13 +16,13 @@ from typing import Optional, Tuple
 
 import spacy
 import typer
-from spacy.tokens import Doc, DocBin, Span
+from spacy.tokens import DocBin, Span
 from tqdm import tqdm
 from wasabi import msg
 
 import entity_scores  # noqa: F401  (the pipelines' entity_scores component)
 from confidence import ConfidenceCounter
-from corpus import count_docs, read_docs
+from corpus import count_docs, read_docs, unannotated
 from hardware import describe_device
 from mistakes import GOLD_KEY, MistakeCounter, doc_spans, judge
 from multinerd import TAGSETS
@@ -62,15 +62,7 @@ def score(
             )
         )
     inputs = (
-        (
-            Doc(
-                nlp.vocab,
-                words=[t.text for t in gold],
-                spaces=[bool(t.whitespace_) for t in gold],
-            ),
-            (lang, gold, five_gold),
-        )
-        for lang, gold, five_gold in pairs
+        (unannotated(gold), (lang, gold, five_gold)) for lang, gold, five_gold in pairs
     )
     scorer, five_scorer, mistakes, confidence = (
         SeqevalScorer(),
