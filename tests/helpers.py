@@ -121,6 +121,18 @@ def score_failure(capsys, model, gold, output, predictions=None) -> str:
     )
 
 
+def calibration_error(judged: Iterable[Tuple[float, bool]]) -> float:
+    """Expected calibration error over 10 equal-width score bins of (score, right) pairs, by hand (apart from
+    scripts/confidence.py): each bin's |sum of scores - rights|, summed, over all pairs."""
+    bins = [[] for _ in range(10)]
+    for probability, right in judged:
+        bins[min(int(probability * 10), 9)].append((probability, right))
+    total = sum(map(len, bins))
+    return (
+        sum(abs(sum(s for s, _ in b) - sum(r for _, r in b)) for b in bins if b) / total
+    )
+
+
 def snapshot(folder: Path) -> dict:
     """Every file and folder under folder, with its bytes (files) or None (folders)."""
     return {

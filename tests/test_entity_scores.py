@@ -12,7 +12,7 @@ from spacy.training import Example
 from calibrate import TEMPERATURES
 from confidence import ConfidenceCounter
 from entity_scores import ValidActions
-from helpers import run_script, snapshot
+from helpers import calibration_error, run_script, snapshot
 
 TRAIN = [
     ("Ann met Bob in Rome", [(0, 3, "PER"), (8, 11, "PER"), (15, 19, "LOC")]),
@@ -162,7 +162,7 @@ DEV = TRAIN + [
 def ece_by_hand(nlp, golds, temperature) -> float:
     """Expected calibration error (10 bins) of the full pipeline's scores at temperature, tagged afresh."""
     nlp.get_pipe("entity_scores").temperature = temperature
-    bins = [[] for _ in range(10)]
+    judged = []
     for gold in golds:
         doc = nlp(
             Doc(
@@ -172,14 +172,10 @@ def ece_by_hand(nlp, golds, temperature) -> float:
             )
         )
         truth = {(e.start, e.end, e.label_) for e in gold.ents}
-        for ent in doc.ents:
-            bins[min(int(ent._.score * 10), 9)].append(
-                (ent._.score, (ent.start, ent.end, ent.label_) in truth)
-            )
-    total = sum(map(len, bins))
-    return (
-        sum(abs(sum(s for s, _ in b) - sum(r for _, r in b)) for b in bins if b) / total
-    )
+        judged += [
+            (ent._.score, (ent.start, ent.end, ent.label_) in truth) for ent in doc.ents
+        ]
+    return calibration_error(judged)
 
 
 def test_calibrate_writes_the_temperature_of_least_calibration_error(nlp, tmp_path):

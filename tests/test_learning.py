@@ -12,6 +12,7 @@ import srsly
 from spacy.tokens import DocBin
 
 import entity_scores  # noqa: F401  (Span._.score)
+from helpers import calibration_error
 
 pytestmark = pytest.mark.slow
 
@@ -34,20 +35,16 @@ def test_tiny_encoder_learns_far_above_chance(learned_run, system):
     assert scores["f"] > MIN_F[system], scores["per_type"]
 
 
-def calibration_error(predictions_path) -> float:
+def saved_calibration_error(predictions_path) -> float:
     """Expected calibration error over 10 equal-width bins of ent._.score, each predicted entity right if the gold
     (doc.spans["gold"]) has its span and type: computed here from the saved predictions, apart from score.py."""
-    bins = [[] for _ in range(10)]
+    judged = []
     for doc in DocBin().from_disk(predictions_path).get_docs(spacy.blank("en").vocab):
         gold = {(span.start, span.end, span.label_) for span in doc.spans["gold"]}
-        for ent in doc.ents:
-            bins[min(int(ent._.score * 10), 9)].append(
-                (ent._.score, (ent.start, ent.end, ent.label_) in gold)
-            )
-    total = sum(map(len, bins))
-    return (
-        sum(abs(sum(s for s, _ in b) - sum(r for _, r in b)) for b in bins if b) / total
-    )
+        judged += [
+            (ent._.score, (ent.start, ent.end, ent.label_) in gold) for ent in doc.ents
+        ]
+    return calibration_error(judged)
 
 
 @pytest.mark.parametrize("system", MIN_F)
@@ -56,7 +53,7 @@ def test_entity_scores_are_calibrated(learned_run, system):
     confidence = srsly.read_json(
         learned_run / f"training/trf/{system}/seqeval_scores.json"
     )["confidence"]
-    ece = calibration_error(
+    ece = saved_calibration_error(
         learned_run / f"training/trf/{system}/test_predictions.spacy"
     )
     print(f"system {system}: expected calibration error {ece:.4f}")
