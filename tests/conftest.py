@@ -39,23 +39,27 @@ def blank_model(tmp_path) -> Path:
     return path
 
 
-def run_workflow(project, *extra_args, lang="en", sizes=(60, 20, 20)):
-    """`weasel run all` on tiny data, on the CPU, for a few steps; returns (project, args, result)."""
+def run_workflow(
+    project, *extra_args, lang="en", sizes=(60, 20, 20), commands=("all",)
+):
+    """`weasel run all` (or each of commands) on tiny data, on the CPU, training for a few steps; returns
+    (project, args, result) of the last command."""
     write_data(project / "assets", lang, sizes)
-    args = [
-        sys.executable,
-        "-m",
-        "weasel",
-        "run",
-        "all",
-        ".",
-        "--vars.gpu_id",
-        "-1",
-        "--vars.max_steps",
-        MAX_STEPS,
-        *extra_args,
-    ]
-    result = run(args, cwd=project, check=True)
+    for command in commands:
+        args = [
+            sys.executable,
+            "-m",
+            "weasel",
+            "run",
+            command,
+            ".",
+            "--vars.gpu_id",
+            "-1",
+            "--vars.max_steps",
+            MAX_STEPS,
+            *extra_args,
+        ]
+        result = run(args, cwd=project, check=True)
     return project, args, result
 
 

@@ -1,7 +1,7 @@
-"""Each encoder family that users pick, through the whole workflow: tiny random stand-ins of DistilBERT (no
-token type ids), mBERT (a multilingual WordPiece; run with --vars.lang xx), RoBERTa (byte-level BPE), XLM-R
-(SentencePiece; conftest's xx run, the README's encoder for xx) and XLNet (SentencePiece, its special tokens at the
-end), each `weasel run all` to wheels that load by name and tag raw text."""
+"""Each encoder family that users pick, through the workflow to a wheel that loads by name and tags raw text:
+tiny random stand-ins of DistilBERT (no token type ids), mBERT (a multilingual WordPiece; run with --vars.lang
+xx), RoBERTa (byte-level BPE), XLM-R (SentencePiece; conftest's `weasel run all` on xx, the README's encoder for
+xx) and XLNet (SentencePiece, its special tokens at the end). BERT is conftest's project_run."""
 
 import json
 import sys
@@ -24,6 +24,17 @@ RAW = [
 RAW_XX = [*RAW, "卡洛米拉市的居民说，北京（中国）很大。"]
 # The language each family runs with: mBERT and XLM-R are the multilingual ones, trained for all ten.
 LANG = {Family.mbert: "xx", Family.xlmr: "xx"}
+# System A's commands of the workflow, to its wheel. B's pipeline differs only in its labels, and conftest's
+# runs (BERT, XLM-R on xx, the CNN) take both systems through every command.
+COMMANDS = (
+    "fetch",
+    "convert",
+    "config",
+    "train-a",
+    "evaluate-a",
+    "score-a",
+    "package-a",
+)
 TAG = """
 import json, sys, spacy
 nlp = spacy.load(sys.argv[1])
@@ -40,7 +51,7 @@ print(json.dumps(rows))
     scope="module", params=FAMILIES, ids=[family.value for family in FAMILIES]
 )
 def family_run(request, tmp_path_factory):
-    """(family, project after `weasel run all` with the family's tiny encoder, the wheels installed apart)."""
+    """(family, project after system A's commands with the family's tiny encoder, its wheel installed apart)."""
     family = request.param
     if family is Family.xlmr:
         project, _, _ = request.getfixturevalue("xx_project_run")
@@ -58,25 +69,21 @@ def family_run(request, tmp_path_factory):
         lang,
         lang=lang,
         sizes=sizes,
+        commands=COMMANDS,
     )
-    site = tmp_path_factory.mktemp("site")
     wheels = sorted(project.glob(f"packages/trf/*/{lang}_*/dist/*.whl"))
-    assert [w.name for w in wheels] == [
-        f"{lang}_multinerd_{s}-0.1.0-py3-none-any.whl" for s in "ab"
-    ]
-    install_wheels(site, wheels)
-    return family, project, site
+    assert [w.name for w in wheels] == [f"{lang}_multinerd_a-0.1.0-py3-none-any.whl"]
+    return family, project, install_wheels(tmp_path_factory.mktemp("site"), wheels)
 
 
-@pytest.mark.parametrize("system", "ab")
 def test_wheel_tags_raw_text_with_exact_offsets_and_every_token_on_a_piece(
-    family_run, tmp_path, system
+    family_run, tmp_path
 ):
     family, _, site = family_run
     lang = LANG.get(family, "en")
     texts = RAW_XX if lang == "xx" else RAW
     result = run(
-        [sys.executable, "-c", TAG, f"{lang}_multinerd_{system}", json.dumps(texts)],
+        [sys.executable, "-c", TAG, f"{lang}_multinerd_a", json.dumps(texts)],
         cwd=tmp_path,
         env={"PYTHONPATH": str(site)},
         check=True,
