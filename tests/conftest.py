@@ -40,10 +40,15 @@ def blank_model(tmp_path) -> Path:
 
 
 def run_workflow(
-    project, *extra_args, lang="en", sizes=(60, 20, 20), commands=("all",)
+    project,
+    *extra_args,
+    lang="en",
+    sizes=(60, 20, 20),
+    commands=("all",),
+    max_steps=MAX_STEPS,
 ):
-    """`weasel run all` (or each of commands) on tiny data, on the CPU, training for a few steps; returns
-    (project, args, result) of the last command."""
+    """`weasel run all` (or each of commands) on generated data of sizes, on the CPU, training for max_steps;
+    returns (project, args, result) of the last command."""
     write_data(project / "assets", lang, sizes)
     for command in commands:
         args = [
@@ -56,7 +61,7 @@ def run_workflow(
             "--vars.gpu_id",
             "-1",
             "--vars.max_steps",
-            MAX_STEPS,
+            max_steps,
             *extra_args,
         ]
         result = run(args, cwd=project, check=True)
@@ -76,29 +81,16 @@ def learned_run(tmp_path_factory, tiny_model) -> Path:
     """A copy of the project with both systems trained on the tiny encoder on learnable data until they score far
     above chance, then evaluated (spacy evaluate: test_scores.json) and scored (score.py: seqeval_scores.json,
     test_predictions.spacy), in training/trf/{a,b}."""
-    project = copy_project(tmp_path_factory.mktemp("learned"))
-    write_data(project / "assets", "en", LEARNED_SIZES)
-    for command in LEARNED_COMMANDS:
-        run(
-            [
-                sys.executable,
-                "-m",
-                "weasel",
-                "run",
-                command,
-                ".",
-                "--vars.gpu_id",
-                -1,
-                "--vars.transformer",
-                tiny_model,
-                "--vars.max_steps",
-                LEARNED_STEPS,
-                "--vars.learn_rate",
-                LEARNED_RATE,
-            ],
-            cwd=project,
-            check=True,
-        )
+    project, _, _ = run_workflow(
+        copy_project(tmp_path_factory.mktemp("learned")),
+        "--vars.transformer",
+        tiny_model,
+        "--vars.learn_rate",
+        LEARNED_RATE,
+        sizes=LEARNED_SIZES,
+        commands=LEARNED_COMMANDS,
+        max_steps=LEARNED_STEPS,
+    )
     return project
 
 
