@@ -1,7 +1,7 @@
 """Each encoder family that users pick, through the workflow to a wheel that loads by name and tags raw text:
 tiny random stand-ins of DistilBERT (no token type ids), mBERT (a multilingual WordPiece; run with --vars.lang
 xx), RoBERTa (byte-level BPE), XLM-R (SentencePiece; conftest's `weasel run all` on xx, the README's encoder for
-xx) and XLNet (SentencePiece, its special tokens at the end). BERT is conftest's project_run."""
+xx) and XLNet (SentencePiece, its special tokens at the end). BERT runs in conftest's project_run."""
 
 import json
 import sys
