@@ -178,9 +178,8 @@ def check_model_loads(model: str, shown_as: str) -> None:
     """Load the pipeline here once, so that a broken one stops the command before any worker starts."""
     try:
         load_pipeline(model)
-    except (
-        Exception
-    ) as err:  # a broken config, missing weights, a missing component's package
+    # a broken config, missing weights, a missing component's package
+    except Exception as err:
         fail(f"{shown_as}: cannot load this pipeline ({one_line(err)})")
 
 

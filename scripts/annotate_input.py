@@ -101,9 +101,8 @@ class DocumentReader:
                     error or "id is not valid Unicode (a lone surrogate)",
                 )
             error = error or text_error(text, self.text_field)
-        except (
-            Exception
-        ) as err:  # an id that is no text (a number too long to print, bytes not UTF-8)
+        # an id that is no text (a number too long to print, bytes not UTF-8)
+        except Exception as err:
             doc_id, error = (
                 where,
                 error or f"id cannot be written as text ({one_line(err)})",
@@ -130,10 +129,8 @@ class DocumentReader:
             else:
                 try:
                     record = json.loads(line)
-                except (
-                    ValueError,
-                    RecursionError,
-                ) as err:  # bad JSON, too deep, a number too long
+                # bad JSON, too deep, a number too long
+                except (ValueError, RecursionError) as err:
                     yield number, None, None, f"malformed JSON ({one_line(err)})"
                     continue
                 if isinstance(record, dict):
@@ -174,9 +171,8 @@ class DocumentReader:
                     for id_value, text in zip(ids, texts):
                         yield index, id_value, text, None
                         index += 1
-            except (
-                Exception
-            ) as err:  # corrupt pages: Arrow's, the codecs' and Thrift's errors
+            # corrupt pages: Arrow's, the codecs' and Thrift's errors
+            except Exception as err:
                 error = f"{name}: row group {group} unreadable, rows {index}-{end - 1} lost ({one_line(err)})"
                 for lost in range(index, end):
                     yield lost, None, None, error

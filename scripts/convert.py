@@ -74,10 +74,8 @@ def read_sentences(
             where = f"{path}:{line_no}"
             try:
                 record = json.loads(raw)
-            except (
-                ValueError,
-                RecursionError,
-            ) as err:  # bad JSON or UTF-8, too deep, a number too long
+            # bad JSON or UTF-8, too deep, a number too long
+            except (ValueError, RecursionError) as err:
                 raise InputError(f"{where}: malformed JSON ({one_line(err)})") from None
             if not isinstance(record, dict):
                 raise InputError(

@@ -158,9 +158,8 @@ def fetch_split(split: str, lang: str, assets_dir: Path, dataset: str) -> None:
 
         try:
             download(dataset, split, lang, dest)
-        except (
-            DatasetGenerationError
-        ) as err:  # a file that is there but not the hub's JSONL
+        # a file that is there but not the hub's JSONL
+        except DatasetGenerationError as err:
             raise InputError(
                 f"{dataset}: {split}/{hub_filename(split, lang)} is not MultiNERD JSONL ({one_line(err.__cause__ or err)})"
             ) from None

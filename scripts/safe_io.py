@@ -62,10 +62,8 @@ def read_json(path: Path, keys: Iterable[str] = ()) -> dict:
         raise InputError(
             f"{path}: cannot read it ({err.strerror or one_line(err)})"
         ) from None
-    except (
-        ValueError,
-        RecursionError,
-    ) as err:  # JSON, UTF-8, and numbers Python will not parse
+    # JSON, UTF-8, and numbers Python will not parse
+    except (ValueError, RecursionError) as err:
         raise InputError(f"{path}: not JSON ({one_line(err)})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object, got {type(data).__name__}")
@@ -91,9 +89,8 @@ def read_docbin(path: Path):
         raise InputError(
             f"{path}: cannot read it ({err.strerror or one_line(err)})"
         ) from None
-    except (
-        Exception
-    ) as err:  # spaCy raises whatever its decoders raise on a file that is no DocBin
+    # spaCy raises whatever its decoders raise on a file that is no DocBin
+    except Exception as err:
         raise InputError(f"{path}: not a spaCy DocBin ({one_line(err)})") from None
 
 
