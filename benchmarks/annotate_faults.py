@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Dict, List
 
 import ray
-import spacy
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +118,7 @@ def main(
     to_load = annotate_script.model_to_load(model)
     worker_env = dict(annotate_script.WORKER_ENV)
     texts = documents(n_docs)
-    nlp = spacy.load(to_load)
+    nlp = annotate_script.load_pipeline(to_load)
     with tempfile.TemporaryDirectory() as tmp:
         source = write_jsonl(Path(tmp) / "docs.jsonl", texts)
         runs = [

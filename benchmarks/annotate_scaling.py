@@ -22,13 +22,18 @@ from time import perf_counter
 from typing import List
 
 import ray
-import spacy
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from annotate import ROWS_PER_BLOCK, annotate, check_local_resources, model_to_load  # noqa: E402
+from annotate import (  # noqa: E402
+    ROWS_PER_BLOCK,
+    annotate,
+    check_local_resources,
+    load_pipeline,
+    model_to_load,
+)
 from hardware import cpu_name  # noqa: E402
 from safe_io import fail  # noqa: E402
 from synthetic import sentences  # noqa: E402
@@ -138,7 +143,7 @@ def main(
         one_doc = write_jsonl(Path(tmp) / "one.jsonl", texts[:1])
 
         start = perf_counter()
-        nlp = spacy.load(to_load)
+        nlp = load_pipeline(to_load)
         load_seconds = perf_counter() - start
         plain_seconds = [time_plain(nlp, texts, batch_size)]
         torch_threads = (
