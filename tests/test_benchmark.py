@@ -1,8 +1,12 @@
-"""The throughput benchmark, in a seconds-long smoke run of the tiny encoder on the CPU."""
+"""The throughput benchmark, in a seconds-long smoke run of the tiny encoder on the CPU; annotate's
+scaling benchmark on a trained pipeline folder."""
 
 import sys
 
+import pytest
+
 from helpers import ROOT, run
+from synthetic import sentences
 
 START, END = (
     "<!-- benchmark.py: throughput-tiny-cpu -->",
@@ -108,3 +112,20 @@ def test_a_variant_that_is_no_setting_of_the_config_fails_before_measuring(tmp_p
     assert result.stderr.strip().splitlines() == [
         "✘ --variant 'training.batcher.sise=4000': training.batcher.sise is not a setting of configs/trf.cfg"
     ]
+
+
+@pytest.mark.slow
+def test_annotate_scaling_times_each_job_on_a_trained_pipeline_folder(
+    cnn_project_run,
+):
+    model = cnn_project_run[0] / "training" / "cnn" / "b" / "model-best"
+    args = [sys.executable, ROOT / "benchmarks" / "annotate_scaling.py", model]
+    result = run([*args, "--docs", "6"], check=True)
+    rows = {row[0]: row[1:] for row in table_rows(result.stdout)[2:]}
+    for workers in ("1 worker", "2 workers"):
+        assert number(rows[f"annotate, {workers}: 6 documents, end to end"][0]) > 0
+    words = sum(len(record["tokens"]) for record in sentences(6, "en", seed=0))
+    assert (
+        f"- Corpus: 6 one-sentence documents from scripts/synthetic.py, {words:,} words"
+        in result.stdout
+    )
